@@ -1,0 +1,1 @@
+"""Lastmile's Dagster code location: ingestion, dbt models, quality checks and publishing."""

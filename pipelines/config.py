@@ -1,0 +1,46 @@
+"""Where things live, resolved from environment variables at call time (never at import).
+
+Every path has a default under ``$LASTMILE_HOME`` (default: ``<repo>/var``), so a fresh clone runs
+with no configuration, and production overrides each one (see ``.env.example``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+CONTRACT_PATH = Path(__file__).resolve().parent / "ingest" / "contract.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing_dir: Path
+    build_db: Path
+    serve_db: Path
+    dbt_target: str
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.build_db.parent
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read the settings from ``env`` (default: the process environment)."""
+    env = dict(os.environ if env is None else env)
+    home = _path(env, "LASTMILE_HOME", REPO_ROOT / "var")
+    return Settings(
+        home=home,
+        landing_dir=_path(env, "LASTMILE_LANDING_DIR", home / "landing"),
+        build_db=_path(env, "LASTMILE_BUILD_DB", home / "warehouse" / "build.duckdb"),
+        serve_db=_path(env, "LASTMILE_SERVE_DB", home / "warehouse" / "lastmile.duckdb"),
+        dbt_target=env.get("LASTMILE_DBT_TARGET", "dev"),
+    )
