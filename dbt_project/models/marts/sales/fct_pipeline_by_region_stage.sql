@@ -1,0 +1,59 @@
+with
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+regions as (
+    select * from {{ ref('stg_crm__regions') }}
+),
+
+stages as (
+    select * from {{ ref('opportunity_stages') }}
+),
+
+open_opportunities as (
+    select
+        opportunities.opportunity_id,
+        opportunities.amount_cny,
+        opportunities.stage_code,
+        customers.region_id
+    from opportunities
+    inner join stages
+        on opportunities.stage_code = stages.stage_code
+    inner join customers
+        on opportunities.customer_id = customers.customer_id
+    where stages.is_open
+),
+
+aggregated as (
+    select
+        region_id,
+        stage_code,
+        count(*) as opportunity_count,
+        sum(amount_cny) as pipeline_amount_cny
+    from open_opportunities
+    group by region_id, stage_code
+),
+
+final as (
+    select
+        aggregated.region_id,
+        regions.region_name,
+        aggregated.stage_code,
+        stages.stage_name,
+        stages.stage_order,
+        aggregated.opportunity_count,
+        cast(aggregated.pipeline_amount_cny as decimal(18, 2)) as pipeline_amount_cny
+    from aggregated
+    inner join regions
+        on aggregated.region_id = regions.region_id
+    inner join stages
+        on aggregated.stage_code = stages.stage_code
+)
+
+select * from final

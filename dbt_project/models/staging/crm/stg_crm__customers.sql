@@ -1,0 +1,26 @@
+with
+
+source as (
+    select * from {{ source('crm', 'customers') }}
+),
+
+latest as (
+    {{ keep_latest('source', 'customer_id') }}
+),
+
+final as (
+    select
+        customer_id,
+        customer_name,
+        industry,
+        region_id,
+        level as customer_level,
+        annual_purchase_cny,
+        status as customer_status,
+        created_date,
+        churned_date,
+        owner_rep_id
+    from latest
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""One module per checked asset; each exposes ``ASSET`` (the asset key) and ``expectations()``."""
