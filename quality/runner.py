@@ -6,6 +6,7 @@ only the checks need it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +41,12 @@ class SuiteResult:
 
 def validate(frame: Any, suite_name: str, expectations: list[Any]) -> SuiteResult:
     """Validate a pandas DataFrame against ``expectations`` (gx.expectations.* objects)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(name="lastmile")
     asset = source.add_dataframe_asset(name=suite_name)
     batch_definition = asset.add_batch_definition_whole_dataframe(name="whole")

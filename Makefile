@@ -1,0 +1,107 @@
+# Lastmile — the two commands: `make demo` (sample data → warehouse → dashboards) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export LASTMILE_HOME ?= $(CURDIR)/var
+export LASTMILE_BUILD_DB ?= $(LASTMILE_HOME)/warehouse/build.duckdb
+export LASTMILE_SERVE_DB ?= $(LASTMILE_HOME)/warehouse/lastmile.duckdb
+export LASTMILE_DBT_TARGET ?= dev
+export DAGSTER_HOME ?= $(LASTMILE_HOME)/dagster
+export UV_PYTHON_DOWNLOADS := never
+
+SCALE ?= $(or $(LASTMILE_SAMPLE_SCALE),1)
+SEED ?= $(or $(LASTMILE_SAMPLE_SEED),42)
+# the sample company's year ends yesterday, so "today" on the boards is the day after its data
+SAMPLE_END ?= $(shell date -d yesterday +%F)
+SAMPLE_START ?= $(shell date -d "$(SAMPLE_END) -1 year +1 day" +%F)
+
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PY := .venv/bin/python
+SUPERSET_PY := .venv-superset/bin/python
+SUPERSET_PORT ?= 8088
+DAGSTER_PORT ?= 3000
+
+.PHONY: help setup uv system-deps parse generate pipeline superset demo serve test lint format \
+	contract-doc clean
+
+help:
+	@echo "make demo    set up both environments, generate the sample company, run every asset,"
+	@echo "             publish the warehouse and bootstrap Superset"
+	@echo "make serve   Superset on http://127.0.0.1:$(SUPERSET_PORT), Dagster on http://127.0.0.1:$(DAGSTER_PORT)"
+	@echo "make test    the whole test suite (real dbt, DuckDB, Superset server and Chromium)"
+	@echo "make lint    ruff and SQLFluff"
+
+# --- environments -----------------------------------------------------------------------------
+uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		(echo "installing uv" && python3 -m pip install --quiet uv)
+
+.venv/.synced: pyproject.toml uv.lock | uv
+	$(UV) sync --frozen
+	@touch $@
+
+.venv-superset/.synced: dashboards/superset_env/pyproject.toml dashboards/superset_env/uv.lock | uv
+	cd dashboards/superset_env && UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-superset $(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.synced .venv-superset/.synced
+	@mkdir -p $(DAGSTER_HOME) && cp pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+# Debian packages the browser tests need (CI installs them through .ci/run).
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
+# --- the main job -----------------------------------------------------------------------------
+parse: setup
+	cd dbt_project && ../.venv/bin/dbt parse --profiles-dir . --quiet
+
+generate: setup
+	@if [ -f $(LASTMILE_HOME)/landing/_manifest.json ]; then \
+		echo "landing/ already holds a sample company: reusing it (make clean to start over)"; \
+	else \
+		$(PY) -m pipelines.sample --seed $(SEED) --scale $(SCALE) --start $(SAMPLE_START) \
+			--end $(SAMPLE_END) --out $(LASTMILE_HOME)/landing; \
+	fi
+
+pipeline: parse
+	$(PY) -m pipelines.run
+
+superset: setup
+	$(SUPERSET_PY) dashboards/bootstrap.py
+
+demo: generate pipeline superset
+	@$(PY) -m pipelines.run --summary
+	@echo ""
+	@echo "Dashboards: make serve, then open http://127.0.0.1:$(SUPERSET_PORT)/ (Superset) and"
+	@echo "            http://127.0.0.1:$(DAGSTER_PORT)/ (Dagster)"
+	@$(SUPERSET_PY) dashboards/bootstrap.py --credentials
+
+serve: setup
+	@set -m; \
+	$(SUPERSET_PY) dashboards/serve.py --port $(SUPERSET_PORT) & superset_pid=$$!; \
+	.venv/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT) & dagster_pid=$$!; \
+	trap 'kill -TERM -- -$$superset_pid -$$dagster_pid 2>/dev/null; wait' INT TERM EXIT; \
+	echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)/   Dagster: http://127.0.0.1:$(DAGSTER_PORT)/   (Ctrl-C stops both)"; \
+	wait
+
+# --- quality ----------------------------------------------------------------------------------
+test: setup
+	LASTMILE_DBT_TARGET=ci .venv/bin/pytest
+
+lint: setup
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+	cd dbt_project && ../.venv/bin/sqlfluff lint models macros tests
+
+format: setup
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+	cd dbt_project && ../.venv/bin/sqlfluff fix models macros tests
+
+contract-doc: setup
+	$(PY) -m pipelines.ingest.contract_doc > docs/landing-contract.md
+
+clean:
+	rm -rf $(LASTMILE_HOME) dbt_project/target dbt_project/logs

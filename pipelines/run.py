@@ -1,0 +1,77 @@
+"""Run Lastmile's full refresh from the command line and say what was built.
+
+``python -m pipelines.run`` executes the ``lastmile_full_refresh`` job on the Dagster instance in
+``$DAGSTER_HOME`` (so the run shows in the Dagster UI) and prints a summary;
+``python -m pipelines.run --summary`` only prints the summary of what is already built.
+"""
+
+import argparse
+import sys
+
+import dagster as dg
+import duckdb
+
+from pipelines.config import Settings, load_settings
+from pipelines.definitions import defs, everything_job
+
+
+def run_full_refresh() -> dg.ExecuteInProcessResult:
+    job = defs().resolve_job_def(everything_job.name)
+    with dg.DagsterInstance.get() as instance:
+        return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def summary(settings: Settings) -> str:
+    lines = [f"Landing files:   {settings.landing_dir}"]
+    if settings.build_db.exists():
+        with duckdb.connect(str(settings.build_db), read_only=True) as conn:
+            rows = conn.execute(
+                "select source, count(*), sum(rows_read), sum(rows_loaded), "
+                "sum(rows_quarantined), sum(rows_duplicate), "
+                "count(*) filter (where status = 'rejected') "
+                "from ingest.file_audit group by source order by source"
+            ).fetchall()
+            lines.append("Ingested (per source: files, rows read = loaded + quarantined + duplicate):")
+            for source, files, read, loaded, quarantined, duplicate, rejected in rows:
+                note = f", {rejected} file(s) REJECTED" if rejected else ""
+                lines.append(
+                    f"  {source or '(unknown)':<14} {files:>4} files {read or 0:>9} = "
+                    f"{loaded or 0} + {quarantined or 0} + {duplicate or 0}{note}"
+                )
+            lines.append("  quarantine:  select * from ingest.quarantine   (in the build file)")
+    if settings.serve_db.exists():
+        with duckdb.connect(str(settings.serve_db), read_only=True) as conn:
+            tables = conn.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "order by 1"
+            ).fetchall()
+            lines.append(f"Served warehouse: {settings.serve_db}")
+            for (name,) in tables:
+                count = conn.execute(f"select count(*) from {name}").fetchone()[0]
+                lines.append(f"  {name:<48} {count:>9} rows")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--summary", action="store_true", help="only print what is built")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    if not args.summary:
+        result = run_full_refresh()
+        failed = [
+            event.step_key
+            for event in result.all_events
+            if event.event_type == dg.DagsterEventType.STEP_FAILURE
+        ]
+        if not result.success:
+            print(summary(settings))
+            print(f"\nThe run failed in step(s): {', '.join(failed) or '?'}", file=sys.stderr)
+            print("Open the Dagster UI (make serve) to see why.", file=sys.stderr)
+            return 1
+    print(summary(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
