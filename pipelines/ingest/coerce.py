@@ -17,7 +17,9 @@ import polars as pl
 from pipelines.ingest.contract import Column
 
 _DATE_RE = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-_TIME_RE = r"(?:[T\s]+(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
+_TIME_RE = (
+    r"(?:[T\s]+(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?"
+)
 _TZ_RE = r"\s*(Z|[+-]\d{2}:?\d{2})?$"
 _COMPACT_DATE_RE = r"^(\d{4})(\d{2})(\d{2})$"
 _SERIAL_RE = r"^\d{5}(\.\d+)?$"

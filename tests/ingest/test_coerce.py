@@ -1,0 +1,116 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from pipelines.ingest.coerce import coerce_column
+from pipelines.ingest.contract import Column
+
+
+def coerce(column: Column, values: list[str | None]) -> tuple[list, list]:
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    value, reason = coerce_column(column, pl.col("v"), "Asia/Shanghai")
+    out = frame.select(value.alias("value"), reason.alias("reason"))
+    return out["value"].to_list(), out["reason"].to_list()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-01-05", date(2026, 1, 5)),
+        ("2026/1/5", date(2026, 1, 5)),
+        ("2026.1.5", date(2026, 1, 5)),
+        ("2026年1月5日", date(2026, 1, 5)),
+        ("２０２６年１月５日", date(2026, 1, 5)),  # full-width digits
+        ("20260105", date(2026, 1, 5)),
+        ("46027", date(2026, 1, 5)),  # Excel serial
+        ("2026-01-05 00:00:00", date(2026, 1, 5)),  # how a workbook's date cell reads
+    ],
+)
+def test_date_styles(text, expected):
+    values, reasons = coerce(Column("d", "date"), [text])
+    assert values == [expected]
+    assert reasons == [None]
+
+
+@pytest.mark.parametrize("text", ["2026-13-01", "2026-02-30", "next monday", "5/1/2026", "12"])
+def test_unparseable_dates_are_reasons_not_nulls(text):
+    values, reasons = coerce(Column("d", "date"), [text])
+    assert values == [None]
+    assert reasons == ["unparseable_date"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-01-05 09:30", datetime(2026, 1, 5, 9, 30)),
+        ("2026/1/5 8:05:09", datetime(2026, 1, 5, 8, 5, 9)),
+        ("2026年1月5日 9时30分", datetime(2026, 1, 5, 9, 30)),
+        ("2026-01-05T01:30:00Z", datetime(2026, 1, 5, 9, 30)),  # UTC → Asia/Shanghai
+        ("2026-01-05T09:30:00+08:00", datetime(2026, 1, 5, 9, 30)),
+        ("2026-01-04T20:30:00-05:00", datetime(2026, 1, 5, 9, 30)),
+        ("46027.5", datetime(2026, 1, 5, 12, 0)),
+        ("2026-01-05", datetime(2026, 1, 5)),
+    ],
+)
+def test_timestamp_styles(text, expected):
+    values, reasons = coerce(Column("t", "timestamp"), [text])
+    assert values == [expected]
+    assert reasons == [None]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("128000", "128000.00"),
+        ("¥128,000", "128000.00"),
+        ("￥128,000", "128000.00"),
+        ("128000元", "128000.00"),
+        ("12.8万", "128000.00"),
+        ("12.8 万元", "128000.00"),
+        ("RMB 12.8w", "128000.00"),
+        ("１２.８万", "128000.00"),
+        ("1.2亿", "120000000.00"),
+        ("99.995", "100.00"),
+    ],
+)
+def test_amount_styles(text, expected):
+    values, reasons = coerce(Column("a", "amount_cny"), [text])
+    assert values == [Decimal(expected)]
+    assert reasons == [None]
+
+
+def test_negative_amount_is_out_of_range_only_with_a_minimum():
+    assert coerce(Column("a", "amount_cny", min=0), ["-500"])[1] == ["out_of_range"]
+    assert coerce(Column("a", "amount_cny"), ["-500"]) == ([Decimal("-500.00")], [None])
+    assert coerce(Column("a", "amount_cny", min=0), ["0"])[1] == [None]
+
+
+def test_unparseable_number():
+    assert coerce(Column("a", "amount_cny"), ["about 5k"])[1] == ["unparseable_number"]
+    assert coerce(Column("n", "integer"), ["2.5", "3", "1,200"]) == (
+        [None, 3, 1200],
+        ["unparseable_number", None, None],
+    )
+
+
+def test_required_and_empty_cells():
+    values, reasons = coerce(Column("s", "string", required=True), ["  ", None, " x "])
+    assert values == [None, None, "x"]
+    assert reasons == ["missing_required", "missing_required", None]
+    # an optional empty cell is simply null
+    assert coerce(Column("s", "date"), [""]) == ([None], [None])
+
+
+def test_values_map_spellings_to_canonical_codes():
+    column = Column("stage", "string", values={"demo": ("方案演示",), "won": ("赢单", "已成交")})
+    values, reasons = coerce(column, ["方案演示", "DEMO", " 已成交 ", "谈判中", None])
+    assert values == ["demo", "demo", "won", None, None]
+    assert reasons == [None, None, None, "invalid_value", None]
+
+
+def test_booleans():
+    values, reasons = coerce(Column("b", "boolean"), ["是", "否", "TRUE", "0", "maybe"])
+    assert values == [True, False, True, False, None]
+    assert reasons == [None, None, None, None, "invalid_value"]
