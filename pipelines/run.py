@@ -31,7 +31,9 @@ def summary(settings: Settings) -> str:
                 "count(*) filter (where status = 'rejected') "
                 "from ingest.file_audit group by source order by source"
             ).fetchall()
-            lines.append("Ingested (per source: files, rows read = loaded + quarantined + duplicate):")
+            lines.append(
+                "Ingested (per source: files, rows read = loaded + quarantined + duplicate):"
+            )
             for source, files, read, loaded, quarantined, duplicate, rejected in rows:
                 note = f", {rejected} file(s) REJECTED" if rejected else ""
                 lines.append(
@@ -42,8 +44,7 @@ def summary(settings: Settings) -> str:
     if settings.serve_db.exists():
         with duckdb.connect(str(settings.serve_db), read_only=True) as conn:
             tables = conn.execute(
-                "select table_schema || '.' || table_name from information_schema.tables "
-                "order by 1"
+                "select table_schema || '.' || table_name from information_schema.tables order by 1"
             ).fetchall()
             lines.append(f"Served warehouse: {settings.serve_db}")
             for (name,) in tables:

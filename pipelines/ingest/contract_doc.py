@@ -9,6 +9,36 @@ import sys
 from pipelines.config import CONTRACT_PATH
 from pipelines.ingest.contract import FILE_REASONS, ROW_REASONS, Contract, load_contract
 
+INTRO = """# Landing contract
+
+<!-- Generated from pipelines/ingest/contract.yaml by `make contract-doc`: do not edit. -->
+
+What Lastmile accepts in the landing folder (`$LASTMILE_LANDING_DIR`, default `var/landing/`).
+Every row of every file ends in exactly one place: its raw table `raw_<source>.<table>`, the
+quarantine table `ingest.quarantine` (file, row, column, raw value, reason), or the duplicate
+count; `ingest.file_audit` holds, per file, its hash and
+`rows_read = rows_loaded + rows_quarantined + rows_duplicate`.
+
+## Files
+
+- One folder per source system; each file is claimed by the table whose glob matches its path.
+  A file that matches no table is rejected (`unknown_table`). Files and folders whose name
+  starts with `_` or `.` are ignored (manifests, ground truth, temporary files).
+- Formats, from the extension: `.csv` (UTF-8, UTF-8 with BOM, or GBK/GB18030 — detected from
+  the bytes, never from the name), `.xlsx` (first sheet, header on row 1), `.json` (an array
+  of objects, or one under `data` / `records`), `.jsonl` / `.ndjson`.
+- Headers are matched after Unicode NFKC, trimming and lower-casing, against the canonical
+  name and the aliases below. A header the contract does not know is kept, per row, in the raw
+  table's `_extra` JSON column and listed in the file's audit row.
+- Row numbers: CSV and XLSX count the header as row 1; JSON lines count lines; a JSON array
+  counts elements from 1.
+- Loading is idempotent: a file whose bytes were already loaded is skipped; a changed file
+  (same path, new content) replaces what that path loaded before. A rejected file loads
+  nothing and leaves what an earlier version of it loaded.
+- Timestamps without an offset are local time in `{timezone}`; timestamps with an offset are
+  converted to it.
+"""
+
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
@@ -16,35 +46,7 @@ def _cell(text: str) -> str:
 
 def render(contract: Contract) -> str:
     out = [
-        "# Landing contract",
-        "",
-        "<!-- Generated from pipelines/ingest/contract.yaml by `make contract-doc`: do not edit. -->",
-        "",
-        "What Lastmile accepts in the landing folder (`$LASTMILE_LANDING_DIR`, default",
-        "`var/landing/`). Every row of every file ends in exactly one place: its raw table",
-        "`raw_<source>.<table>`, the quarantine table `ingest.quarantine` (file, row, column, raw",
-        "value, reason), or the duplicate count; `ingest.file_audit` holds, per file, its hash and",
-        "`rows_read = rows_loaded + rows_quarantined + rows_duplicate`.",
-        "",
-        "## Files",
-        "",
-        "- One folder per source system; each file is claimed by the table whose glob matches its",
-        "  path. A file that matches no table is rejected (`unknown_table`). Files and folders",
-        "  whose name starts with `_` or `.` are ignored (manifests, ground truth, temp files).",
-        "- Formats, from the extension: `.csv` (UTF-8, UTF-8 with BOM, or GBK/GB18030 — detected",
-        "  from the bytes, never from the name), `.xlsx` (first sheet, header on row 1), `.json` (an",
-        "  array of objects, or one under `data` / `records`), `.jsonl` / `.ndjson`.",
-        "- Headers are matched after Unicode NFKC, trimming and lower-casing, against the canonical",
-        "  name and the aliases below. A header the contract does not know is kept, per row, in the",
-        "  raw table's `_extra` JSON column and listed in the file's audit row.",
-        "- Row numbers: CSV and XLSX count the header as row 1; JSON lines count lines; a JSON",
-        "  array counts elements from 1.",
-        "- Loading is idempotent: a file whose bytes were already loaded is skipped; a changed file",
-        "  (same path, new content) replaces what that path loaded before. A rejected file loads",
-        "  nothing and leaves what an earlier version of it loaded.",
-        f"- Timestamps without an offset are local time in `{contract.timezone}`; timestamps with",
-        "  an offset are converted to it.",
-        "",
+        INTRO.format(timezone=contract.timezone),
         "## Types and accepted styles",
         "",
         "| type | accepted |",
@@ -52,7 +54,8 @@ def render(contract: Contract) -> str:
         "| string | any text; NFKC-normalised and trimmed, empty → null |",
         "| integer, decimal | digits with optional thousands separators |",
         "| amount_cny | `128000`, `¥128,000`, `128000元`, `12.8万`, `RMB 12.8w`, `1.2亿` |",
-        "| date | `2026-01-05`, `2026/1/5`, `2026.1.5`, `2026年1月5日`, `20260105`, Excel serials |",
+        "| date | `2026-01-05`, `2026/1/5`, `2026.1.5`, `2026年1月5日`, `20260105`, Excel"
+        " serials |",
         "| timestamp | the date styles + `HH:MM[:SS]`; ISO 8601 with `T` and offset/`Z`; Excel"
         " serials |",
         "| boolean | 是/否, true/false, yes/no, y/n, 1/0 |",
