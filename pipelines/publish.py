@@ -33,31 +33,33 @@ def publish(
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)
     tables: dict[str, int] = {}
-    conn = duckdb.connect(str(staging))
     try:
-        conn.execute(f"attach '{build_db}' as build (read_only)")
-        wanted = ", ".join(f"'{s}'" for s in schemas)
-        found = conn.execute(
-            "select table_schema, table_name from information_schema.tables "
-            f"where table_catalog = 'build' and table_schema in ({wanted}) "
-            "and table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall()
-        if not found:
-            raise RuntimeError(
-                f"{build_db} holds no tables in schemas {schemas}: nothing to publish"
-            )
-        for schema, table in found:
-            conn.execute(f'create schema if not exists "{schema}"')
-            conn.execute(
-                f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
-            )
-            tables[f"{schema}.{table}"] = conn.execute(
-                f'select count(*) from "{schema}"."{table}"'
-            ).fetchone()[0]
-        conn.execute("detach build")
-        conn.execute("checkpoint")
-    finally:
-        conn.close()
+        with duckdb.connect(str(staging)) as conn:
+            conn.execute(f"attach '{build_db}' as build (read_only)")
+            wanted = ", ".join(f"'{s}'" for s in schemas)
+            found = conn.execute(
+                "select table_schema, table_name from information_schema.tables "
+                f"where table_catalog = 'build' and table_schema in ({wanted}) "
+                "and table_type = 'BASE TABLE' order by 1, 2"
+            ).fetchall()
+            if not found:
+                raise RuntimeError(
+                    f"{build_db} holds no tables in schemas {schemas}: nothing to publish"
+                )
+            for schema, table in found:
+                conn.execute(f'create schema if not exists "{schema}"')
+                conn.execute(
+                    f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"'
+                )
+                tables[f"{schema}.{table}"] = conn.execute(
+                    f'select count(*) from "{schema}"."{table}"'
+                ).fetchone()[0]
+            conn.execute("detach build")
+            conn.execute("checkpoint")
+    except BaseException:
+        for leftover in (staging, staging.with_name(staging.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
     # A .wal beside the served file would belong to no writer of ours and break every reader.
     serve_db.with_name(serve_db.name + ".wal").unlink(missing_ok=True)
     os.replace(staging, serve_db)

@@ -1,0 +1,96 @@
+"""Shared fixtures: one small generated company, one real pipeline run, per test session.
+
+Everything runs for real (Polars ingestion, dbt build on the ``ci`` target, GX, publish-by-swap)
+in a temporary ``LASTMILE_HOME``; the Superset and browser tests read the published file.
+"""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Settings, load_settings
+
+SAMPLE_ARGS = ["--seed", "7", "--scale", "0.1", "--start", "2025-11-01", "--end", "2026-10-31"]
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> str:
+    """Run a command, failing the test with its output when it fails."""
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
+            f"--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}"
+        )
+    return proc.stdout
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    settings: Settings
+    result: object  # dagster ExecuteInProcessResult
+
+
+@pytest.fixture(scope="session")
+def lastmile_home(tmp_path_factory) -> Settings:
+    """A private LASTMILE_HOME for the session, exported to every process the tests start."""
+    home = tmp_path_factory.mktemp("lastmile_home")
+    env = {
+        "LASTMILE_HOME": str(home),
+        "LASTMILE_LANDING_DIR": str(home / "landing"),
+        "LASTMILE_BUILD_DB": str(home / "warehouse" / "build.duckdb"),
+        "LASTMILE_SERVE_DB": str(home / "warehouse" / "lastmile.duckdb"),
+        "LASTMILE_DBT_TARGET": "ci",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        yield load_settings()
+
+
+@pytest.fixture(scope="session")
+def sample_landing(lastmile_home: Settings) -> Path:
+    """A small generated company (the same generator as `make demo`, at scale 0.1)."""
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.sample",
+            *SAMPLE_ARGS,
+            "--out",
+            str(lastmile_home.landing_dir),
+        ]
+    )
+    return lastmile_home.landing_dir
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest(lastmile_home: Settings) -> Path:
+    """``dbt parse`` once per session: Dagster loads the dbt assets from its manifest."""
+    dbt = str(Path(sys.executable).parent / "dbt")
+    run(
+        [dbt, "parse", "--profiles-dir", ".", "--target", "ci", "--quiet"],
+        env=dict(os.environ),
+        cwd=DBT_PROJECT_DIR,
+    )
+    return DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(lastmile_home: Settings, sample_landing: Path, dbt_manifest: Path) -> PipelineRun:
+    """Every asset and check materialised in-process, as `make demo` does."""
+    from pipelines.definitions import defs, everything_job
+
+    job = defs().resolve_job_def(everything_job.name)
+    result = job.execute_in_process(raise_on_error=False)
+    return PipelineRun(settings=lastmile_home, result=result)
+
+
+@pytest.fixture(scope="session")
+def served_db(pipeline_run: PipelineRun) -> Path:
+    """The published, read-only DuckDB file the dashboards read."""
+    assert pipeline_run.result.success, "the pipeline run failed: see test_pipeline_run"
+    return pipeline_run.settings.serve_db
