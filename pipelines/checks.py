@@ -1,7 +1,9 @@
 """Great Expectations suites (``quality/suites``) as Dagster asset checks.
 
-Each suite module names the dbt model it checks (``MODEL``) and returns its expectations; the
-check reads that table from the build file read-only into a pandas frame and validates it.
+A suite module names what it checks — ``MODEL`` (a dbt model, read from ``marts``/``staging``) or
+``SOURCE`` (a ``(source, table)`` ingestion asset, read from ``raw_<source>.<table>``) — and
+returns its expectations. The check reads that table read-only into a pandas frame and validates
+it. Suites on marts block what is downstream (publishing); suites on raw tables warn.
 """
 
 import importlib
@@ -13,7 +15,7 @@ from dagster_dbt import get_asset_key_for_model
 
 import quality.suites
 from pipelines.resources import BUILD_DB_POOL, Warehouse
-from quality.runner import validate
+from quality.runner import SuiteResult, validate
 
 
 def suite_modules() -> list[ModuleType]:
@@ -23,27 +25,40 @@ def suite_modules() -> list[ModuleType]:
     ]
 
 
-def run_suite(module: ModuleType, warehouse: Warehouse):
+def suite_table(module: ModuleType, manifest: dict | None = None) -> str:
+    """The DuckDB table a suite reads."""
+    if hasattr(module, "SOURCE"):
+        source, table = module.SOURCE
+        return f"raw_{source}.{table}"
+    for node in (manifest or {}).get("nodes", {}).values():
+        if node["resource_type"] == "model" and node["name"] == module.MODEL:
+            return f"{node['schema']}.{node['name']}"
+    return f"marts.{module.MODEL}"
+
+
+def run_suite(module: ModuleType, warehouse: Warehouse, table: str) -> SuiteResult:
     with warehouse.connect(read_only=True) as conn:
-        frame = conn.execute(f"select * from marts.{module.MODEL}").df()
+        frame = conn.execute(f"select * from {table}").df()
     if hasattr(module, "prepare"):
         frame = module.prepare(frame)
-    return validate(frame, module.MODEL, module.expectations())
+    return validate(frame, table, module.expectations())
 
 
-def _check(module: ModuleType, asset_key: dg.AssetKey) -> dg.AssetChecksDefinition:
+def _check(module: ModuleType, asset_key: dg.AssetKey, table: str) -> dg.AssetChecksDefinition:
+    is_mart = hasattr(module, "MODEL")
+
     @dg.asset_check(
         asset=asset_key,
-        name=f"gx_{module.MODEL}",
+        name=f"gx_{table.replace('.', '__')}",
         description=(module.__doc__ or "").strip(),
-        blocking=True,
+        blocking=is_mart,
         pool=BUILD_DB_POOL,
     )
     def _gx(warehouse: Warehouse) -> dg.AssetCheckResult:
-        result = run_suite(module, warehouse)
+        result = run_suite(module, warehouse, table)
         return dg.AssetCheckResult(
             passed=result.success,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR if is_mart else dg.AssetCheckSeverity.WARN,
             description=result.summary(),
             metadata={
                 "expectations": len(result.outcomes),
@@ -54,8 +69,14 @@ def _check(module: ModuleType, asset_key: dg.AssetKey) -> dg.AssetChecksDefiniti
     return _gx
 
 
-def build_gx_checks(dbt_assets_def: dg.AssetsDefinition) -> list[dg.AssetChecksDefinition]:
-    return [
-        _check(module, get_asset_key_for_model([dbt_assets_def], module.MODEL))
-        for module in suite_modules()
-    ]
+def build_gx_checks(
+    dbt_assets_def: dg.AssetsDefinition, manifest: dict
+) -> list[dg.AssetChecksDefinition]:
+    checks = []
+    for module in suite_modules():
+        if hasattr(module, "SOURCE"):
+            key = dg.AssetKey(list(module.SOURCE))
+        else:
+            key = get_asset_key_for_model([dbt_assets_def], module.MODEL)
+        checks.append(_check(module, key, suite_table(module, manifest)))
+    return checks

@@ -32,7 +32,7 @@ def defs() -> dg.Definitions:
             dbt_assets_def,
             build_publish_asset(dbt_assets_def, manifest),
         ],
-        asset_checks=build_gx_checks(dbt_assets_def),
+        asset_checks=build_gx_checks(dbt_assets_def, manifest),
         jobs=[everything_job],
         resources={
             "warehouse": Warehouse(),

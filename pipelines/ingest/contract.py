@@ -132,6 +132,20 @@ class Contract:
     sources: dict[str, str]
     tables: tuple[Table, ...] = field(default_factory=tuple)
 
+    def ordered_tables(self) -> list[Table]:
+        """Tables in an order where every referenced table comes before its referrers."""
+        done: dict[tuple[str, str], Table] = {}
+        pending = list(self.tables)
+        while pending:
+            ready = [t for t in pending if all(ref in done for ref in t.referenced_tables())]
+            if not ready:
+                cycle = ", ".join(f"{t.source}.{t.name}" for t in pending)
+                raise ContractError(f"{self.path}: references form a cycle among {cycle}")
+            for table in ready:
+                done[table.key] = table
+                pending.remove(table)
+        return list(done.values())
+
     def table(self, source: str, name: str) -> Table:
         for table in self.tables:
             if table.key == (source, name):
@@ -156,7 +170,12 @@ def _column(path: Path, where: str, name: str, spec: object) -> Column:
         "description",
     }
     if unknown:
-        raise _fail(path, where, f"column {name!r} has unknown keys {sorted(unknown)}")
+        raise _fail(
+            path,
+            where,
+            f"column {name!r} has unknown keys {sorted(unknown)} (in a {{...}} mapping, a comma "
+            "inside an unquoted value starts a new key: quote the value)",
+        )
     col_type = spec.get("type")
     if col_type not in TYPES:
         raise _fail(path, where, f"column {name!r} has type {col_type!r}; expected one of {TYPES}")

@@ -17,7 +17,7 @@ def test_definitions_load_with_one_job_and_every_layer(dbt_manifest):
         assert dg.AssetKey([table.source, table.name]) in keys
     assert dg.AssetKey(["serving", "lastmile_duckdb"]) in keys
     assert definitions.resolve_job_def(everything_job.name)
-    assert definitions.resolve_all_asset_check_keys()
+    assert definitions.resolve_asset_graph().asset_check_keys
 
 
 def test_every_dbt_source_is_an_ingested_contract_table(dbt_manifest):

@@ -1,0 +1,25 @@
+"""Cross-column rules on the CRM customer extract: churn dates agree with the status."""
+
+SOURCE = ("crm", "customers")
+
+
+def expectations() -> list:
+    import great_expectations as gx
+
+    return [
+        gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
+        # a churned customer carries its churn date; an active one does not
+        gx.expectations.ExpectColumnValuesToNotBeNull(
+            column="churned_date", row_condition='status=="churned"', condition_parser="pandas"
+        ),
+        gx.expectations.ExpectColumnValuesToBeNull(
+            column="churned_date", row_condition='status=="active"', condition_parser="pandas"
+        ),
+        # churn comes after the customer was created
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="churned_date",
+            column_B="created_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+    ]
