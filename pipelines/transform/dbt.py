@@ -10,6 +10,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
 from pipelines.resources import BUILD_DB_POOL
+from pipelines.rules import validate_rules
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -42,6 +43,7 @@ def dbt_executable() -> str:
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(manifest=project.manifest_path, project=project, pool=BUILD_DB_POOL)
     def lastmile_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        validate_rules()  # a malformed business rule stops here, naming file, row and value
         for name, value in dbt_env(load_settings()).items():
             os.environ[name] = value
         yield from dbt.cli(["build"], context=context).stream()
