@@ -1,0 +1,66 @@
+"""Serve Lastmile's Superset with gunicorn (run `dashboards/bootstrap.py` first).
+
+    .venv-superset/bin/python dashboards/serve.py [--port 8088] [--host 127.0.0.1]
+
+Same environment as the bootstrap (LASTMILE_HOME, LASTMILE_SERVE_DB, SUPERSET_SECRET_KEY).
+The process execs into gunicorn, so its PID is gunicorn's master: SIGINT or SIGTERM stops
+the master and its worker cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from bootstrap import BootstrapError, check_serve_db, resolve_paths, superset_environ
+
+
+def gunicorn_argv(host: str, port: int) -> list[str]:
+    """One worker, eight threads: the fastest start on two cores (~385 MB)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers=1",
+        "--worker-class=gthread",
+        "--threads=8",
+        f"--bind={host}:{port}",
+        "--timeout=120",
+        # Superset's explore URLs can be long
+        "--limit-request-line=0",
+        "--limit-request-field_size=0",
+        "--access-logfile=-",
+        # gunicorn 27's control socket is one per user (~/.gunicorn): two servers would clash
+        "--no-control-socket",
+        "superset.app:create_app()",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8088)
+    args = parser.parse_args(argv)
+
+    paths = resolve_paths()
+    try:
+        check_serve_db(paths.serve_db)
+        if not (paths.secrets_file.is_file() and paths.metadata_db.is_file()):
+            raise BootstrapError(
+                f"no Superset installation under {paths.superset_home}: "
+                "run .venv-superset/bin/python dashboards/bootstrap.py first"
+            )
+        env = superset_environ(paths)
+    except BootstrapError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
+        return 1
+
+    argv_ = gunicorn_argv(args.host, args.port)
+    print(f"serving Superset on http://{args.host}:{args.port}/ (DuckDB {paths.serve_db})")
+    sys.stdout.flush()
+    os.execve(sys.executable, argv_, env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
