@@ -1,0 +1,239 @@
+"""Against a real Superset serving the published DuckDB file: the bundle imported, each chart
+answers the chart-data API from its saved query_context with the numbers DuckDB gives, and
+the connection can neither write nor touch the file system."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+
+from tests.dashboards.helpers import Bundle, SupersetServer, query_served_db
+
+pytestmark = pytest.mark.superset
+
+# The business meaning of each saved metric, written independently of the dataset YAML: if a
+# metric's expression drifts (SUM → AVG, another column), the numbers below stop matching.
+EXPECTED_METRICS = {
+    "total_pipeline_amount_cny": "sum(pipeline_amount_cny)",
+    "total_opportunity_count": "sum(opportunity_count)",
+}
+
+
+@pytest.fixture(scope="module")
+def api(superset_server: SupersetServer) -> requests.Session:
+    return superset_server.api()
+
+
+def _ids_by_uuid(api: requests.Session, base_url: str, resource: str) -> dict[str, int]:
+    response = api.get(
+        f"{base_url}/api/v1/{resource}/",
+        params={"q": "(columns:!(id,uuid),page_size:100)"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return {row["uuid"]: row["id"] for row in response.json()["result"]}
+
+
+def _close(actual: Any, expected: Any) -> bool:
+    """Money to the cent (the API returns floats, DuckDB decimals); anything else exactly."""
+    if isinstance(expected, Decimal | float):
+        return actual is not None and abs(Decimal(str(actual)) - Decimal(str(expected))) <= Decimal(
+            "0.01"
+        )
+    return actual == expected
+
+
+def _expected(served_db, table: str, group_by: list[str], metrics: list[str]) -> dict:
+    """{group values: metric values} straight from the served file."""
+    unknown = [metric for metric in metrics if metric not in EXPECTED_METRICS]
+    assert not unknown, f"add the meaning of {unknown} to EXPECTED_METRICS"
+    select = ", ".join([*group_by, *(EXPECTED_METRICS[metric] for metric in metrics)])
+    group = f" group by {', '.join(group_by)}" if group_by else ""
+    rows = query_served_db(served_db, f"select {select} from marts.{table}{group}")
+    return {tuple(row[: len(group_by)]): tuple(row[len(group_by) :]) for row in rows}
+
+
+def _check_numbers(chart: dict, table: str, data: list[dict], served_db) -> None:
+    """Compare a chart's rows with DuckDB, by the shape its viz type returns."""
+    form = json.loads(chart["query_context"])["form_data"]
+    viz = chart["viz_type"]
+    name = chart["slice_name"]
+    if viz == "big_number_total":
+        expected = _expected(served_db, table, [], [form["metric"]])
+        assert _close(data[0][form["metric"]], expected[()][0]), name
+    elif viz == "table" and form.get("query_mode") == "aggregate":
+        group_by, metrics = form["groupby"], form["metrics"]
+        expected = _expected(served_db, table, group_by, metrics)
+        actual = {tuple(row[c] for c in group_by): tuple(row[m] for m in metrics) for row in data}
+        assert actual.keys() == expected.keys(), name
+        for key, values in expected.items():
+            assert all(map(_close, actual[key], values)), f"{name} {key}: {actual[key]} {values}"
+    elif viz == "echarts_timeseries_bar":
+        # pivoted: one row per x value, one column per series value
+        assert len(form["groupby"]) == 1 and len(form["metrics"]) == 1, f"extend the check: {name}"
+        x_axis, series = form["x_axis"], form["groupby"][0]
+        expected = _expected(served_db, table, [x_axis, series], form["metrics"])
+        assert {row[x_axis] for row in data} == {key[0] for key in expected}, name
+        for row in data:
+            for column, value in row.items():
+                if column == x_axis:
+                    continue
+                want = expected.get((row[x_axis], column))
+                if want is None:
+                    assert value is None, f"{name}: {row[x_axis]} × {column} should be empty"
+                else:
+                    assert _close(value, want[0]), f"{name}: {row[x_axis]} × {column}"
+    else:
+        pytest.fail(f"no numeric check for viz_type {viz!r} ({name}): add one here")
+
+
+def test_login_uses_the_generated_admin_not_a_default(superset_server: SupersetServer) -> None:
+    assert superset_server.username != "admin"
+    assert len(superset_server.password) >= 20
+    assert superset_server.login().status_code == 200
+    assert superset_server.login("admin", "admin").status_code == 401
+    assert superset_server.login(password="wrong-password").status_code == 401
+
+
+def test_dashboards_show_the_bundle_charts(
+    api: requests.Session, superset_server: SupersetServer, bundle: Bundle
+) -> None:
+    base = superset_server.base_url
+    dashboard_ids = _ids_by_uuid(api, base, "dashboard")
+    chart_ids = _ids_by_uuid(api, base, "chart")
+    for uuid, dashboard in bundle.dashboards.items():
+        response = api.get(f"{base}/api/v1/dashboard/{dashboard_ids[uuid]}/charts", timeout=30)
+        response.raise_for_status()
+        served = {chart["id"]: chart["slice_name"] for chart in response.json()["result"]}
+        wanted = {
+            chart_ids[c]: bundle.charts[c]["slice_name"] for c in bundle.chart_uuids(dashboard)
+        }
+        assert served == wanted
+
+
+def test_every_chart_answers_from_its_saved_query_context(
+    api: requests.Session, superset_server: SupersetServer, bundle: Bundle
+) -> None:
+    base = superset_server.base_url
+    chart_ids = _ids_by_uuid(api, base, "chart")
+    dataset_ids = _ids_by_uuid(api, base, "dataset")
+    dashboard_ids = _ids_by_uuid(api, base, "dashboard")
+    for dashboard_uuid, dashboard in bundle.dashboards.items():
+        for chart_uuid in bundle.chart_uuids(dashboard):
+            chart_id = chart_ids[chart_uuid]
+            response = api.get(f"{base}/api/v1/chart/{chart_id}", timeout=30)
+            response.raise_for_status()
+            chart = response.json()["result"]
+            name = chart["slice_name"]
+            query_context = json.loads(chart["query_context"])
+            # the import must have re-pointed the saved query at this installation's dataset
+            dataset_id = dataset_ids[bundle.charts[chart_uuid]["dataset_uuid"]]
+            assert query_context["datasource"] == {"id": dataset_id, "type": "table"}, name
+
+            # what the dashboard page sends for this chart
+            query_context["form_data"].update(
+                slice_id=chart_id, dashboardId=dashboard_ids[dashboard_uuid]
+            )
+            response = api.post(f"{base}/api/v1/chart/data", json=query_context, timeout=60)
+            assert response.status_code == 200, f"{name}: {response.text[:2000]}"
+            result = response.json()["result"][0]
+            assert result["error"] is None, name
+            assert result["rowcount"] > 0 and result["data"], f"{name}: no rows"
+            table = bundle.datasets[bundle.charts[chart_uuid]["dataset_uuid"]]["table_name"]
+            _check_numbers(chart, table, result["data"], superset_server.served_db)
+
+            # what reports and thumbnails run: the saved query_context as stored
+            response = api.get(f"{base}/api/v1/chart/{chart_id}/data/", timeout=60)
+            assert response.status_code == 200, f"{name}: {response.text[:2000]}"
+            assert response.json()["result"][0]["rowcount"] == result["rowcount"], name
+
+
+def _sql_lab(api: requests.Session, base: str, database_id: int, sql: str) -> requests.Response:
+    return api.post(
+        f"{base}/api/v1/sqllab/execute/",
+        json={"database_id": database_id, "sql": sql, "runAsync": False, "schema": "marts"},
+        timeout=60,
+    )
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_connection_cannot_write_or_read_files(
+    api: requests.Session, superset_server: SupersetServer, bundle: Bundle, tmp_path
+) -> None:
+    base, served_db = superset_server.base_url, superset_server.served_db
+    before = _sha256(served_db)
+    tables_before = query_served_db(
+        served_db, "select schema_name, table_name from duckdb_tables()"
+    )
+    database_ids = _ids_by_uuid(api, base, "database")
+    leak, other = tmp_path / "leak.csv", tmp_path / "other.duckdb"
+    for uuid in bundle.databases:
+        database_id = database_ids[uuid]
+        response = api.get(f"{base}/api/v1/database/{database_id}/connection", timeout=30)
+        response.raise_for_status()
+        connection = response.json()["result"]
+        assert connection["backend"] == "duckdb"
+        assert connection["sqlalchemy_uri"] == f"duckdb:///{served_db}"
+        assert json.loads(connection["extra"])["engine_params"]["connect_args"] == {
+            "read_only": True,
+            "config": {"enable_external_access": False},
+        }
+        assert connection["allow_dml"] is False
+
+        # DuckDB itself, not only Superset's DML guard, runs read-only without file access
+        response = _sql_lab(
+            api,
+            base,
+            database_id,
+            "select current_setting('access_mode') as access_mode, "
+            "current_setting('enable_external_access') as external_access",
+        )
+        assert response.status_code == 200, response.text[:2000]
+        assert response.json()["data"] == [{"access_mode": "read_only", "external_access": False}]
+
+        for sql in (
+            "select * from read_csv('/etc/passwd')",
+            f"copy (select 1 as x) to '{leak}'",
+            f"attach '{other}' as other",
+            "create table marts.intruder as select 1 as x",
+            "insert into marts.fct_pipeline_by_region_stage "
+            "select * from marts.fct_pipeline_by_region_stage",
+            "drop table marts.fct_pipeline_by_region_stage",
+        ):
+            response = _sql_lab(api, base, database_id, sql)
+            assert response.status_code >= 400, f"{sql!r} was accepted: {response.text[:500]}"
+            assert "root:" not in response.text
+        assert not leak.exists() and not other.exists()
+
+    # a chart query cannot smuggle a file read in either
+    dataset_id = next(iter(_ids_by_uuid(api, base, "dataset").values()))
+    sneaky_metric = {
+        "expressionType": "SQL",
+        "sqlExpression": "(select count(*) from read_csv('/etc/passwd'))",
+        "label": "x",
+    }
+    response = api.post(
+        f"{base}/api/v1/chart/data",
+        json={
+            "datasource": {"id": dataset_id, "type": "table"},
+            "queries": [{"columns": [], "metrics": [sneaky_metric], "row_limit": 10}],
+            "result_format": "json",
+            "result_type": "full",
+        },
+        timeout=60,
+    )
+    assert response.status_code >= 400, response.text[:500]
+    assert "root:" not in response.text
+
+    assert _sha256(served_db) == before, "the served file changed"
+    assert query_served_db(served_db, "select schema_name, table_name from duckdb_tables()") == (
+        tables_before
+    )
