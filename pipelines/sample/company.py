@@ -236,7 +236,11 @@ def build_company(cfg: Config) -> Company:
     # under-reporting reps: one in ten reps, in different squads, never a squad lead
     n_under = max(1, round(len([p for p in people if p.role == "rep"]) / 10))
     by_squad = [
-        [p for p in people if p.squad_id == s.id and p.role == "rep" and p.left is None]
+        [
+            p
+            for p in people
+            if p.squad_id == s.id and p.role == "rep" and p.left is None and p.hired < S
+        ]
         for s in squads
     ]
     rng.shuffle(by_squad)
@@ -414,9 +418,9 @@ def _contact_roles(rng: random.Random, c: Customer) -> list[str]:
     if c.level in ("A", "B"):
         roles = [pr, dm, te, us]
         if c.level == "A" and c.industry in N.KEY_INDUSTRIES and rng.random() < 0.25:
-            roles = [pr, us, us]  # planted: big customer with a thin decision chain
-            c.chain_gap = True
-        elif rng.random() < 0.15:
+            c.chain_gap = True  # planted: a big customer whose decision maker we do not know
+            return [pr, us, us]
+        if rng.random() < 0.15:
             roles = [pr, dm, te]
         roles += rng.sample([dm, te, us, pr], rng.randint(0, 2))
     elif c.level == "C":

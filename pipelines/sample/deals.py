@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from . import names as N
 from .calendar import is_workday, next_workday, work_time
@@ -61,7 +62,7 @@ class Opp:
     closed_at: datetime | None = None
     close_reason: str = ""
     objection: str | None = None  # objection category voiced during the deal
-    lead_id: str | None = None
+    lead: Any = None  # the Lead it came from, if any
     stuck: bool = False
     contract_submitted: datetime | None = None
     contract_approved: datetime | None = None
@@ -89,10 +90,10 @@ def _advance(rng: random.Random, t: datetime, lo: float, hi: float) -> datetime:
 
 
 def build_opps(
-    co: Company, rng: random.Random, lead_times: dict[str, tuple[str, datetime]]
+    co: Company, rng: random.Random, lead_starts: dict[str, tuple[Any, datetime]]
 ) -> list[Opp]:
-    """Opportunities for every customer; lead_times: customer_id -> (lead_id, created) for the
-    prospects' originating leads."""
+    """Opportunities for every customer; lead_starts: customer_id -> (lead, first touch) for the
+    prospects whose originating lead was answered (unanswered prospects get no opportunity)."""
     cfg = co.cfg
     S, E = cfg.start, cfg.end
     end_dt = datetime.combine(E, datetime.max.time()).replace(microsecond=0)
@@ -100,10 +101,12 @@ def build_opps(
     opps: list[Opp] = []
 
     for c in co.customers:
-        starts: list[tuple[datetime, str | None]] = []
+        starts: list[tuple[datetime, Any]] = []
         if c.segment == "prospect":
-            lead_id, lt = lead_times[c.id]
-            starts.append((_advance(rng, lt, 0.0, 1.5), lead_id))
+            if c.id not in lead_starts:
+                continue
+            lead, lt = lead_starts[c.id]
+            starts.append((_advance(rng, lt, 0.0, 1.5), lead))
             if rng.random() < 0.25:
                 d = c.created.date() + timedelta(days=rng.randint(60, 200))
                 if d < E - timedelta(days=5):
@@ -120,8 +123,9 @@ def build_opps(
                     break
                 d = lo + timedelta(days=rng.randint(0, (hi - lo).days))
                 starts.append((work_time(rng, next_workday(d)), None))
-        for created, lead_id in sorted(starts):
-            opps.append(_one_opp(co, rng, c, created, lead_id, end_dt))
+        starts.sort(key=lambda x: x[0])
+        for created, lead in starts:
+            opps.append(_one_opp(co, rng, c, created, lead, end_dt))
 
     opps.sort(key=lambda o: (o.created, o.customer_id))
     for i, o in enumerate(opps, start=1):
@@ -134,7 +138,7 @@ def _one_opp(
     rng: random.Random,
     c: Customer,
     created: datetime,
-    lead_id: str | None,
+    lead: Any,
     end_dt: datetime,
 ) -> Opp:
     model, pname, price = rng.choice(N.PRODUCTS)
@@ -144,7 +148,7 @@ def _one_opp(
     suffix = rng.choice(
         ["产线升级项目", "新建产线项目", "设备改造项目", "扩产项目", "备件采购", "试点项目"]
     )
-    o = Opp("", c.id, f"{c.short}{suffix}", model, amount, created, lead_id=lead_id)
+    o = Opp("", c.id, f"{c.short}{suffix}", model, amount, created, lead=lead)
     q = co.quality(co.squad_of(c.owner_at(created)), created.date())
     decaying = c.segment in ("decay_churn", "decay_recover")
     p_lost = {
@@ -213,8 +217,6 @@ def _close(o: Opp, rng: random.Random, outcome: str, t: datetime, category: str 
     if outcome == "won":
         o.close_reason = rng.choice(WON_REASONS)
         return
-    if category == "流失":
-        o.objection = o.objection or None
     tpl = rng.choice(CLOSE_REASONS[category or "决策"])
     o.close_reason = tpl.format(
         d=rng.choice([30, 45, 60]),

@@ -247,3 +247,77 @@ def _number(v: Any) -> float | None:
 
 def row_number(t: Table, idx: int) -> int:
     return idx + 2 if t.fmt in ("csv", "xlsx") else idx + 1
+
+
+def file_defects(root, tables: list[Table], rng: random.Random) -> tuple[list[dict], list[dict]]:
+    """Files that cannot be loaded at all (only with --file-defects). Each is an extra file next to
+    the real ones, so the real data stays complete."""
+    from .writers import csv_bytes
+
+    files: list[dict] = []
+    defects: list[dict] = []
+
+    def add(
+        path: str, table: str | None, rows: int, enc: str | None, fmt: str, kind: str, col=None
+    ):
+        expect, reason = KINDS[kind]
+        files.append({"path": path, "table": table, "rows": rows, "encoding": enc, "format": fmt})
+        defects.append(
+            {
+                "defect": kind,
+                "file": path,
+                "row": None,
+                "column": col,
+                "expect": expect,
+                "reason_code": reason,
+            }
+        )
+
+    # a truncated .xlsx (the download was cut off)
+    xl = next(t for t in tables if t.fmt == "xlsx" and t.table == "orders")
+    data = (root / xl.path).read_bytes()
+    path = xl.path.replace(".xlsx", "_resend.xlsx")
+    (root / path).write_bytes(data[: len(data) * 11 // 20])
+    add(path, xl.key, len(xl.rows), None, "xlsx", "truncated_xlsx")
+
+    # a GBK daily report whose bytes were damaged: neither UTF-8 nor GB18030 decodes it
+    dr = next(t for t in tables if t.key == "daily_reports.daily_reports")
+    raw = bytearray(csv_bytes(dr))
+    for i in range(3, min(len(raw), 4000), 97):
+        raw[i] = 0xFF
+    path = dr.path.replace(".csv", "_copy.csv")
+    (root / path).write_bytes(bytes(raw))
+    add(path, dr.key, len(dr.rows), "gbk (corrupted)", "csv", "wrong_encoding")
+
+    # a file that matches no table in the contract
+    cu = next(t for t in tables if t.key == "crm.customers")
+    path = "crm/客户导出(副本).csv"
+    (root / path).write_bytes(csv_bytes(cu))
+    add(path, None, len(cu.rows), cu.encoding, "csv", "unknown_table_file")
+
+    # a new rep's spreadsheet whose customer column has a header no alias covers
+    sheet = next(t for t in tables if t.source == "rep_sheets" and t.fmt == "csv")
+    clone = Table(
+        sheet.source,
+        sheet.table,
+        "rep_sheets/E9999_新同事拜访记录.csv",
+        "csv",
+        [
+            Col(c.name, "客户单位" if c.name == "customer_name" else c.header, c.kind)
+            for c in sheet.cols
+        ],
+        [list(r) for r in sheet.rows[:25] if not isinstance(r, TruncatedRow)],
+        encoding="utf-8-sig",
+    )
+    (root / clone.path).write_bytes(csv_bytes(clone))
+    add(
+        clone.path,
+        clone.key,
+        len(clone.rows),
+        "utf-8-sig",
+        "csv",
+        "missing_required_column",
+        "customer_name",
+    )
+    rng.random()
+    return files, defects
