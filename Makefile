@@ -78,7 +78,7 @@ demo: generate pipeline superset
 	@echo "            http://127.0.0.1:$(DAGSTER_PORT)/ (Dagster)"
 	@$(SUPERSET_PY) dashboards/bootstrap.py --credentials
 
-serve: setup
+serve: superset
 	@set -m; \
 	$(SUPERSET_PY) dashboards/serve.py --port $(SUPERSET_PORT) & superset_pid=$$!; \
 	.venv/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT) & dagster_pid=$$!; \

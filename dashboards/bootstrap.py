@@ -255,18 +255,15 @@ def bootstrap(paths: Paths) -> None:
 
 
 def credentials_hint(paths: Paths) -> str:
-    """Where the admin login is, for `make demo` to print (never prints the password)."""
+    """The admin login, for `make demo` to print: the generated password is this installation's
+    own (mode-600 file, never committed); a password from the environment is not echoed."""
     if not paths.secrets_file.is_file():
         raise BootstrapError(f"{paths.secrets_file} does not exist yet: run the bootstrap first")
-    username = json.loads(paths.secrets_file.read_text()).get(
-        "admin_username", DEFAULT_ADMIN_USERNAME
-    )
-    where = (
-        "$LASTMILE_SUPERSET_ADMIN_PASSWORD"
-        if os.environ.get("LASTMILE_SUPERSET_ADMIN_PASSWORD")
-        else f'"admin_password" in {paths.secrets_file}'
-    )
-    return f"Superset login: {username}, password: {where}"
+    if os.environ.get("LASTMILE_SUPERSET_ADMIN_PASSWORD"):
+        username, _ = admin_credentials(paths)
+        return f"Superset login: {username} / $LASTMILE_SUPERSET_ADMIN_PASSWORD"
+    username, password = admin_credentials(paths)
+    return f"Superset login: {username} / {password}   (stored in {paths.secrets_file})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--credentials",
         action="store_true",
-        help="only print the admin username and where its password is stored",
+        help="only print the admin login (the generated password, or where it comes from)",
     )
     args = parser.parse_args(argv)
     paths = resolve_paths()
