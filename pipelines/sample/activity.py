@@ -29,12 +29,12 @@ COMPETITOR_MODELS = {
     "信捷电气": "XD5",
 }
 TALK_TRACKS = {
-    "交付周期": "提供分批交付和现货库存方案,关键部件提前备货,承诺交付节点写入合同",
-    "价格": "讲全生命周期成本:能耗降低18%,两年收回投资;可提供分期付款",
-    "竞品": "用同行业标杆案例对比,突出本地化服务和4小时响应",
-    "技术": "安排样机到厂测试,邀请技术评估人参观标杆产线",
-    "决策": "准备给决策人的一页纸投资回报分析,约高层拜访",
-    "服务": "承诺专属服务专员,季度巡检,备件48小时到位",
+    "交付周期": "提供分批交付和现货库存方案，关键部件提前备货，承诺交付节点写入合同",
+    "价格": "讲全生命周期成本：能耗降低18%，两年收回投资；可提供分期付款",
+    "竞品": "用同行业标杆案例对比，突出本地化服务和4小时响应",
+    "技术": "安排样机到厂测试，邀请技术评估人参观标杆产线",
+    "决策": "准备给决策人的一页纸投资回报分析，约高层拜访",
+    "服务": "承诺专属服务专员，季度巡检，备件48小时到位",
 }
 ROLE_CN = {
     "decision_maker": "决策者",
@@ -169,10 +169,10 @@ class Activity:
         log.contact = k
         log.opp_id = opp.id if opp else ""
         summary = {
-            "first_visit": f"首次拜访{c.short},与{h}沟通自动化改造需求",
-            "solution_demo": f"为{c.short}演示{model}方案,现场答疑",
-            "price_negotiation": f"与{h}商务谈判,讨论{model}配置与付款条件",
-            "after_sales": f"售后回访{c.short},了解{model}运行情况",
+            "first_visit": f"首次拜访{c.short}，与{h}沟通自动化改造需求",
+            "solution_demo": f"为{c.short}演示{model}方案，现场答疑",
+            "price_negotiation": f"与{h}商务谈判，讨论{model}配置与付款条件",
+            "after_sales": f"售后回访{c.short}，了解{model}运行情况",
         }[template]
         log.summary = summary if rng.random() < fill(q, 0.995, 0.9) else ""
         log.notes = note or (rng.choice(T.NEUTRAL_NOTES) if rng.random() < 0.7 else "")
@@ -189,7 +189,7 @@ class Activity:
                 ]
                 eng = co.staff("product_engineer", c.region_id)
                 if eng and rng.random() < 0.6:
-                    people.append(f"{eng[0].name}(我方产品工程师)")
+                    people.append(f"{eng[0].name}（我方产品工程师）")
                 log.attendees = "、".join(people)
         elif template == "price_negotiation":
             if rng.random() < fill(q, 0.95, 0.5):
@@ -300,7 +300,7 @@ class Activity:
                 text, days = T.quote_message(rng, h, o.model, amount, with_delivery)
                 truth = {"amount_cny": amount, "model": o.model, "delivery_days": days}
             else:  # an amount without a model: not a quote event
-                text = f"{h},整体预算控制在{T.amount_text(rng, amount)}以内可以吗"
+                text = f"{h}，整体预算控制在{T.amount_text(rng, amount)}以内可以吗"
                 truth = {"amount_cny": amount, "model": None, "delivery_days": None}
                 text = text.replace("预算", "总价")
             truth.update(customer_id=c.id, opportunity_id=o.id)
@@ -340,7 +340,7 @@ class Activity:
             svc = co.staff("service", c.region_id) or co.staff("service")
             created = approved + timedelta(minutes=rng.randint(10, 600))
             self._task(
-                "service", f"新签合同客户服务启动:{c.short}", c, o.id, svc[0].id, rep, created
+                "service", f"新签合同客户服务启动：{c.short}", c, o.id, svc[0].id, rep, created
             )
 
     def _case_use(self, o: Opp, c: Customer, t: datetime, q: float) -> None:

@@ -21,11 +21,11 @@ from .engagement import mode
 REPEAT_ORDERS = {"A": 10.0, "B": 6.0, "C": 3.0, "D": 1.5}
 ON_TIME = {"engaged": 0.995, "moderate": 0.985, "low": 0.96, "decay": 0.5, "prospect": 0.99}
 FAULTS = [
-    ("伺服报警 AL.16,电机过载", "更换编码器线缆,恢复运行"),
-    ("视觉系统误判率升高", "重新标定相机,更新检测算法参数"),
-    ("控制器通讯中断", "更换通讯模块,固件升级"),
-    ("机器人第三轴异响", "更换减速机润滑脂,调整间隙"),
-    ("PLC程序丢失", "恢复备份程序,更换后备电池"),
+    ("伺服报警 AL.16，电机过载", "更换编码器线缆，恢复运行"),
+    ("视觉系统误判率升高", "重新标定相机，更新检测算法参数"),
+    ("控制器通讯中断", "更换通讯模块，固件升级"),
+    ("机器人第三轴异响", "更换减速机润滑脂，调整间隙"),
+    ("PLC程序丢失", "恢复备份程序，更换后备电池"),
     ("触摸屏无响应", "更换触摸屏"),
 ]
 
@@ -217,7 +217,7 @@ class Erp:
                 reported = work_time(rng, next_workday(d))
                 if reported.date() > E:
                     continue
-                completed = reported + timedelta(hours=rng.uniform(4, 24 * 10))
+                completed = reported + timedelta(minutes=rng.randint(240, 60 * 24 * 10))
                 fault, fix = rng.choice(FAULTS)
                 model = rng.choice(models_of.get(c.id) or [rng.choice(N.PRODUCTS)[0]])
                 svc = co.staff("service", c.region_id) or co.staff("service")

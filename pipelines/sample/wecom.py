@@ -115,7 +115,7 @@ class WeCom:
                 continue
             if tc.inbound:
                 msgs.append((tc.t, ext, rep, "text", tc.text, None, None))
-                reply = "理解,我马上跟公司确认一下,尽快给您答复"
+                reply = "理解，我马上跟公司确认一下，尽快给您答复"
                 rt = tc.t + timedelta(minutes=rng.randint(2, 90))
                 msgs.append((rt, rep, ext, "text", reply, None, None))
                 continue

@@ -65,7 +65,7 @@ def write_xlsx(path: Path, t: Table) -> None:
             if v is None or v == "":
                 continue
             if isinstance(v, datetime):
-                ws.write_datetime(i, j, v, f_ts)
+                ws.write_datetime(i, j, v.replace(microsecond=0), f_ts)
             elif isinstance(v, date):
                 ws.write_datetime(i, j, datetime(v.year, v.month, v.day), f_date)
             elif isinstance(v, bool):

@@ -91,12 +91,12 @@ def customers(co: Company, status: dict[str, str], levels: dict[str, str]) -> Ta
         Col("region_id", "区域编号", required=True, ref="crm.regions.region_id"),
         Col("city", "城市"),
         Col("level", "客户等级", ENUM),
-        Col("annual_purchase_cny", "年采购额(元)", AMOUNT, min0=True),
+        Col("annual_purchase_cny", "年采购额（元）", AMOUNT, min0=True),
         Col("status", "客户状态", ENUM, required=True),
         Col("created_date", "建档日期", DATE),
         Col("churned_date", "流失日期", DATE),
         Col("owner_rep_id", "负责人工号", ref=REP),
-        Col("payment_terms_days", "账期(天)", INT, min0=True),
+        Col("payment_terms_days", "账期（天）", INT, min0=True),
     ]
     rows = []
     end = datetime.combine(co.cfg.end, datetime.max.time())

@@ -36,7 +36,7 @@ def tables(w: World) -> list[Table]:
             k = g.contact
             content = g.summary or g.notes
             if g.notes and g.summary:
-                content = f"{g.summary};{g.notes}"
+                content = f"{g.summary}；{g.notes}"
             nxt = T.NEXT_STEPS[(n * 7 + int(c.id[1:])) % len(T.NEXT_STEPS)]
             rows.append(
                 [
