@@ -60,8 +60,10 @@ def _table_asset(table: Table, contract: Contract) -> dg.AssetsDefinition:
             "dagster/row_count": rows,
         }
         if result.rejected:
-            # The other files of this table are loaded; the rejected ones load nothing.
+            # The other files of this table are loaded; the rejected ones load nothing. A bad
+            # file stays bad: no retry, the message names it and says why.
             raise dg.Failure(
+                allow_retries=False,
                 description="Rejected file(s): "
                 + "; ".join(f.describe_error() for f in result.rejected),
                 metadata=metadata,
