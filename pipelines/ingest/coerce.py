@@ -6,7 +6,8 @@ reason code when the cell is not acceptable (``None`` when it is). Accepted styl
 - every cell: Unicode NFKC (full-width digits and punctuation → half-width), trimmed; empty → null
 - dates: ``2026-01-05``, ``2026/1/5``, ``2026.1.5``, ``2026年1月5日``, ``20260105``, Excel serials
 - timestamps: the date styles plus ``HH:MM[:SS]`` (or ``H时M分``), ISO 8601 with ``T`` and an
-  offset or ``Z`` (converted to the contract's local time zone), Excel serials with a fraction
+  offset or ``Z`` (converted to the contract's local time zone), Excel serials with a fraction,
+  Unix epoch seconds (10 digits) or milliseconds (13 digits)
 - amounts: ``¥128,000``, ``128000元``, ``RMB 12.8w``, ``12.8万``, ``1.2亿``
 """
 
@@ -60,6 +61,21 @@ def _excel_serial(text: pl.Expr) -> pl.Expr:
     return pl.when(in_range).then(_EXCEL_EPOCH + pl.duration(microseconds=micros))
 
 
+def _epoch(text: pl.Expr, timezone: str) -> pl.Expr:
+    """Unix time in seconds (10 digits) or milliseconds (13 digits), as WeCom's API sends it."""
+    seconds = (
+        pl.when(text.str.contains(r"^\d{10}$"))
+        .then(text.cast(pl.Int64, strict=False) * 1_000_000)
+        .when(text.str.contains(r"^\d{13}$"))
+        .then(text.cast(pl.Int64, strict=False) * 1_000)
+    )
+    return (
+        seconds.cast(pl.Datetime("us", "UTC"))
+        .dt.convert_time_zone(timezone)
+        .dt.replace_time_zone(None)
+    )
+
+
 def parse_timestamp(text: pl.Expr, timezone: str) -> pl.Expr:
     """Local naive timestamp in ``timezone``; null where the text matches no accepted style."""
     parts = text.str.extract_groups(_DATE_RE + _TIME_RE + _TZ_RE)
@@ -94,7 +110,7 @@ def parse_timestamp(text: pl.Expr, timezone: str) -> pl.Expr:
     compact_date = pl.concat_str(
         [compact.struct.field("1"), compact.struct.field("2"), compact.struct.field("3")]
     ).str.to_datetime("%Y%m%d", strict=False, time_unit="us")
-    return pl.coalesce(with_offset, compact_date, _excel_serial(text))
+    return pl.coalesce(with_offset, compact_date, _excel_serial(text), _epoch(text, timezone))
 
 
 def parse_amount(text: pl.Expr) -> pl.Expr:

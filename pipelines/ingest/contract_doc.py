@@ -57,7 +57,7 @@ def render(contract: Contract) -> str:
         "| date | `2026-01-05`, `2026/1/5`, `2026.1.5`, `2026年1月5日`, `20260105`, Excel"
         " serials |",
         "| timestamp | the date styles + `HH:MM[:SS]`; ISO 8601 with `T` and offset/`Z`; Excel"
-        " serials |",
+        " serials; Unix epoch seconds or milliseconds (UTC) |",
         "| boolean | 是/否, true/false, yes/no, y/n, 1/0 |",
         "| json | text holding JSON (nested JSON values are serialised) |",
         "",

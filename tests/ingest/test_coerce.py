@@ -51,6 +51,8 @@ def test_unparseable_dates_are_reasons_not_nulls(text):
         ("2026-01-05T09:30:00+08:00", datetime(2026, 1, 5, 9, 30)),
         ("2026-01-04T20:30:00-05:00", datetime(2026, 1, 5, 9, 30)),
         ("46027.5", datetime(2026, 1, 5, 12, 0)),
+        ("1767576600", datetime(2026, 1, 5, 9, 30)),  # epoch seconds (WeCom), UTC → local
+        ("1767576600000", datetime(2026, 1, 5, 9, 30)),  # epoch milliseconds
         ("2026-01-05", datetime(2026, 1, 5)),
     ],
 )
