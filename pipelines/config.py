@@ -7,6 +7,7 @@ with no configuration, and production overrides each one (see ``.env.example``).
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,21 @@ class Settings:
     @property
     def warehouse_dir(self) -> Path:
         return self.build_db.parent
+
+
+def pii_key(settings: Settings, env: dict[str, str] | None = None) -> str:
+    """The key that hashes personal identifiers: ``LASTMILE_PII_KEY``, or one generated once per
+    installation into ``$LASTMILE_HOME/pii.key`` (mode 600, never committed)."""
+    env = dict(os.environ if env is None else env)
+    if env.get("LASTMILE_PII_KEY"):
+        return env["LASTMILE_PII_KEY"]
+    path = settings.home / "pii.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _path(env: dict[str, str], name: str, default: Path) -> Path:

@@ -44,6 +44,7 @@ def lastmile_home(tmp_path_factory) -> Settings:
         "LASTMILE_BUILD_DB": str(home / "warehouse" / "build.duckdb"),
         "LASTMILE_SERVE_DB": str(home / "warehouse" / "lastmile.duckdb"),
         "LASTMILE_DBT_TARGET": "ci",
+        "LASTMILE_PII_KEY": "test-only-pii-key",
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
+from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings, pii_key
 from pipelines.resources import BUILD_DB_POOL
 from pipelines.rules import validate_rules
 
@@ -18,6 +18,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return {
         "LASTMILE_BUILD_DB": str(settings.build_db),
         "LASTMILE_DBT_TARGET": settings.dbt_target,
+        "LASTMILE_PII_KEY": pii_key(settings),
     }
 
 

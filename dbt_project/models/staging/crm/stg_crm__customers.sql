@@ -19,7 +19,10 @@ final as (
         status as customer_status,
         created_date,
         churned_date,
-        owner_rep_id
+        owner_rep_id,
+        city,
+        payment_terms_days,
+        _source_file
     from latest
 )
 

@@ -16,9 +16,12 @@ final as (
         owner_rep_id,
         stage as stage_code,
         amount_cny,
+        product_model,
+        lead_id,
         created_at,
         closed_at,
-        close_reason
+        close_reason,
+        _source_file
     from latest
 )
 

@@ -11,7 +11,8 @@ latest as (
 final as (
     select
         region_id,
-        region_name
+        region_name,
+        _source_file
     from latest
 )
 

@@ -16,8 +16,10 @@ final as (
         squad_id,
         region_id,
         email,
+        {{ mask_phone('phone') }} as phone_masked,
         hired_date,
-        left_date
+        left_date,
+        _source_file
     from latest
 )
 

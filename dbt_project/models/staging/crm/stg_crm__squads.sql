@@ -12,7 +12,8 @@ final as (
     select
         squad_id,
         squad_name,
-        region_id
+        region_id,
+        _source_file
     from latest
 )
 

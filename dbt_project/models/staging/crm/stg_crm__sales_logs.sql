@@ -1,0 +1,30 @@
+with
+
+source as (
+    select * from {{ source('crm', 'sales_logs') }}
+),
+
+latest as (
+    {{ keep_latest('source', 'log_id') }}
+),
+
+final as (
+    select
+        log_id,
+        customer_id,
+        contact_id,
+        rep_id,
+        log_at,
+        template as template_code,
+        opportunity_id,
+        summary,
+        customer_needs,
+        products_shown,
+        attendees,
+        recording_summary,
+        notes,
+        _source_file
+    from latest
+)
+
+select * from final

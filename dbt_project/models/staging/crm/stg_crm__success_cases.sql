@@ -1,0 +1,24 @@
+with
+
+source as (
+    select * from {{ source('crm', 'success_cases') }}
+),
+
+latest as (
+    {{ keep_latest('source', 'case_id') }}
+),
+
+final as (
+    select
+        case_id,
+        title,
+        industry,
+        product_model,
+        objection_category,
+        talk_track,
+        published_date,
+        _source_file
+    from latest
+)
+
+select * from final

@@ -1,0 +1,27 @@
+with
+
+source as (
+    select * from {{ source('daily_reports', 'daily_reports') }}
+),
+
+latest as (
+    {{ keep_latest('source', 'report_id, line_no') }}
+),
+
+final as (
+    select
+        report_id,
+        line_no,
+        report_date,
+        rep_id,
+        rep_name,
+        squad_name,
+        customer_id,
+        customer_name,
+        contact_method,
+        note,
+        _source_file
+    from latest
+)
+
+select * from final

@@ -1,0 +1,24 @@
+with
+
+source as (
+    select * from {{ source('erp', 'invoices') }}
+),
+
+latest as (
+    {{ keep_latest('source', 'invoice_id') }}
+),
+
+final as (
+    select
+        invoice_id,
+        invoice_date,
+        customer_id,
+        order_id,
+        amount_cny,
+        due_date,
+        invoice_type,
+        _source_file
+    from latest
+)
+
+select * from final

@@ -1,0 +1,25 @@
+with
+
+source as (
+    select * from {{ source('rep_sheets', 'visits') }}
+),
+
+latest as (
+    {{ keep_latest('source', 'seq_no, rep_name') }}
+),
+
+final as (
+    select
+        seq_no,
+        rep_name,
+        visit_date,
+        customer_name,
+        contact_name,
+        visit_type,
+        content,
+        next_step,
+        _source_file
+    from latest
+)
+
+select * from final

@@ -1,0 +1,25 @@
+with
+
+source as (
+    select * from {{ source('social', 'interactions') }}
+),
+
+latest as (
+    {{ keep_latest('source', 'interaction_id') }}
+),
+
+final as (
+    select
+        interaction_id,
+        platform,
+        contact_id,
+        contact_name,
+        company,
+        interaction_type,
+        occurred_at,
+        post_title,
+        _source_file
+    from latest
+)
+
+select * from final
