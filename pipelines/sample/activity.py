@@ -356,7 +356,7 @@ class Activity:
             span_end = min(end, t + timedelta(days=30))
             q = self.q(c.owner_at(t), t.date())
             days = (span_end - t).total_seconds() / 86400
-            for _ in range(_poisson(rng, fill(q, 0.42, 0.05) * days / 30)):
+            for _ in range(_poisson(rng, fill(q, 0.47, 0.05) * days / 30)):
                 ut = t + timedelta(seconds=rng.uniform(0, (span_end - t).total_seconds()))
                 d = ut.date() if is_workday(ut.date()) else next_workday(ut.date())
                 ut = work_time(rng, d)

@@ -22,6 +22,8 @@ def is_holiday(d: date) -> bool:
         return True
     if d.month == 10 and d.day <= 7:  # National Day golden week
         return True
+    if d.month == 1 and d.day == 1:  # New Year's Day
+        return True
     return d.month == 5 and d.day <= 5  # Labour Day
 
 

@@ -287,7 +287,7 @@ def file_defects(root, tables: list[Table], rng: random.Random) -> tuple[list[di
         raw[i] = 0xFF
     path = dr.path.replace(".csv", "_copy.csv")
     (root / path).write_bytes(bytes(raw))
-    add(path, dr.key, len(dr.rows), "gbk (corrupted)", "csv", "wrong_encoding")
+    add(path, dr.key, len(dr.rows), "gbk", "csv", "wrong_encoding")
 
     # a file that matches no table in the contract
     cu = next(t for t in tables if t.key == "crm.customers")
