@@ -184,7 +184,7 @@ class Activity:
                 log.products = "、".join([model] + rng.sample(others, rng.randint(0, 2)))
             if rng.random() < fill(q, 0.96, 0.6):
                 people = [
-                    f"{x.name}({ROLE_CN[x.role]})"
+                    f"{x.name}（{ROLE_CN[x.role]}）"
                     for x in rng.sample(c.contacts, min(len(c.contacts), rng.randint(1, 3)))
                 ]
                 eng = co.staff("product_engineer", c.region_id)
@@ -209,8 +209,12 @@ class Activity:
                         )
         self.logs.append(log)
         # a WeCom message to the contact on the day of the visit
-        ping_t = max(at(t.date(), 8, 30), t - timedelta(minutes=rng.randint(40, 180)))
-        text = rng.choice(T.VISIT_PINGS).format(h=h, hh=t.hour)
+        ping_t = t - timedelta(minutes=rng.randint(20, 150), seconds=rng.randint(0, 59))
+        if ping_t < at(t.date(), 7, 50):
+            ping_t = at(t.date(), 7, 50) + timedelta(seconds=rng.randint(0, 1800))
+        when = "上午" if t.hour < 12 else "下午"
+        hh = t.hour if t.hour <= 12 else t.hour - 12
+        text = rng.choice(T.VISIT_PINGS).format(h=h, when=when, hh=hh)
         self.touches.append(Touch(ping_t, rep, k, "visit_ping", text))
         return log
 
