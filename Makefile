@@ -79,12 +79,7 @@ demo: generate pipeline superset
 	@$(SUPERSET_PY) dashboards/bootstrap.py --credentials
 
 serve: superset
-	@set -m; \
-	$(SUPERSET_PY) dashboards/serve.py --port $(SUPERSET_PORT) & superset_pid=$$!; \
-	.venv/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT) & dagster_pid=$$!; \
-	trap 'kill -TERM -- -$$superset_pid -$$dagster_pid 2>/dev/null; wait' INT TERM EXIT; \
-	echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)/   Dagster: http://127.0.0.1:$(DAGSTER_PORT)/   (Ctrl-C stops both)"; \
-	wait
+	$(PY) -m pipelines.serve --superset-port $(SUPERSET_PORT) --dagster-port $(DAGSTER_PORT)
 
 # --- quality ----------------------------------------------------------------------------------
 test: setup
