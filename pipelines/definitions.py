@@ -9,16 +9,12 @@ from dagster_dbt import DbtCliResource
 
 from pipelines.checks import build_gx_checks
 from pipelines.ingest.assets import build_ingest_assets
+from pipelines.jobs import full_refresh_job
 from pipelines.publish import build_publish_asset
 from pipelines.resources import Warehouse
+from pipelines.schedules import daily_refresh_schedule
+from pipelines.sensors import landing_sensor, run_failure_log
 from pipelines.transform.dbt import build_dbt_assets, dbt_executable, lastmile_dbt_project
-
-# Everything: landing files → raw tables → dbt models and tests → GX checks → served file.
-everything_job = dg.define_asset_job(
-    name="lastmile_full_refresh",
-    selection=dg.AssetSelection.all(),
-    description="Ingest every landing file, build and test every model, publish the marts.",
-)
 
 
 @dg.definitions
@@ -33,7 +29,9 @@ def defs() -> dg.Definitions:
             build_publish_asset(dbt_assets_def, manifest),
         ],
         asset_checks=build_gx_checks(dbt_assets_def, manifest),
-        jobs=[everything_job],
+        jobs=[full_refresh_job],
+        schedules=[daily_refresh_schedule],
+        sensors=[landing_sensor, run_failure_log],
         resources={
             "warehouse": Warehouse(),
             "dbt": DbtCliResource(

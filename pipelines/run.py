@@ -12,11 +12,12 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import Settings, load_settings
-from pipelines.definitions import defs, everything_job
+from pipelines.definitions import defs
+from pipelines.jobs import full_refresh_job
 
 
 def run_full_refresh() -> dg.ExecuteInProcessResult:
-    job = defs().resolve_job_def(everything_job.name)
+    job = defs().resolve_job_def(full_refresh_job.name)
     with dg.DagsterInstance.get() as instance:
         return job.execute_in_process(instance=instance, raise_on_error=False)
 

@@ -1,0 +1,69 @@
+"""React to the world: a landing file that arrives or changes starts a run; a failed run is logged.
+
+The landing sensor compares each file's size and modification time with what it saw last time
+(its cursor), so a tick costs a directory listing, not a read of every file; ingestion itself
+then skips files whose content hash it has already loaded.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.config import load_settings
+from pipelines.ingest.engine import landing_files
+from pipelines.jobs import full_refresh_job
+
+
+def landing_state(landing_dir: Path) -> dict[str, str]:
+    """Landing file → ``size:mtime_ns``, for every file ingestion would look at."""
+    state = {}
+    for rel in landing_files(landing_dir):
+        stat = (landing_dir / rel).stat()
+        state[rel] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return state
+
+
+def changed_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
+    """Files that are new or different since ``previous`` (removed files need no run)."""
+    return sorted(rel for rel, mark in current.items() if previous.get(rel) != mark)
+
+
+@dg.sensor(
+    job=full_refresh_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts a full refresh when a landing file is added or changed.",
+)
+def landing_sensor(context: dg.SensorEvaluationContext):
+    current = landing_state(load_settings().landing_dir)
+    previous = json.loads(context.cursor) if context.cursor else {}
+    changed = changed_files(previous, current)
+    if not changed:
+        return dg.SkipReason("no new or changed landing files")
+    context.update_cursor(json.dumps(current, sort_keys=True))
+    run_key = hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16]
+    return dg.RunRequest(
+        run_key=run_key,
+        tags={"lastmile/trigger": "landing", "lastmile/changed_files": str(len(changed))},
+    )
+
+
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Records every failed run in $LASTMILE_HOME/alerts/run_failures.jsonl.",
+)
+def run_failure_log(context: dg.RunFailureSensorContext):
+    settings = load_settings()
+    path = settings.home / "alerts" / "run_failures.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "at": datetime.now(UTC).isoformat(),
+        "run_id": context.dagster_run.run_id,
+        "job": context.dagster_run.job_name,
+        "error": context.failure_event.message,
+    }
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,0 +1,40 @@
+import json
+import os
+
+import dagster as dg
+
+from pipelines.sensors import changed_files, landing_sensor, landing_state
+
+
+def test_changed_files_are_new_or_different_ones():
+    previous = {"crm/a.csv": "10:1", "crm/b.csv": "20:1", "crm/gone.csv": "5:1"}
+    current = {"crm/a.csv": "10:1", "crm/b.csv": "21:2", "erp/c.xlsx": "7:3"}
+    assert changed_files(previous, current) == ["crm/b.csv", "erp/c.xlsx"]
+    assert changed_files(current, current) == []
+
+
+def test_the_landing_sensor_starts_one_run_per_change(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "crm").mkdir(parents=True)
+    (landing / "crm" / "customers.csv").write_text("a\n1\n", encoding="utf-8")
+    (landing / "_manifest.json").write_text("{}", encoding="utf-8")  # ignored, like ingestion
+    monkeypatch.setenv("LASTMILE_LANDING_DIR", str(landing))
+    assert list(landing_state(landing)) == ["crm/customers.csv"]
+
+    with dg.instance_for_test() as instance:
+        first = landing_sensor(dg.build_sensor_context(instance=instance))
+        assert isinstance(first, dg.RunRequest)
+        assert first.tags["lastmile/changed_files"] == "1"
+        cursor = json.dumps(landing_state(landing), sort_keys=True)
+
+        quiet = landing_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+        assert isinstance(quiet, dg.SkipReason)
+
+        path = landing / "crm" / "customers.csv"
+        path.write_text("a\n1\n2\n", encoding="utf-8")
+        os.utime(path, ns=(1, 2_000_000_000))
+        (landing / "crm" / "leads.csv").write_text("b\n", encoding="utf-8")
+        again = landing_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+        assert isinstance(again, dg.RunRequest)
+        assert again.tags["lastmile/changed_files"] == "2"
+        assert again.run_key != first.run_key
