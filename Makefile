@@ -22,7 +22,7 @@ SUPERSET_PORT ?= 8088
 DAGSTER_PORT ?= 3000
 
 .PHONY: help setup uv system-deps parse generate pipeline superset demo serve test lint format \
-	contract-doc clean
+	contract-doc docs clean
 
 help:
 	@echo "make demo    set up both environments, generate the sample company, run every asset,"
@@ -30,6 +30,7 @@ help:
 	@echo "make serve   Superset on http://127.0.0.1:$(SUPERSET_PORT), Dagster on http://127.0.0.1:$(DAGSTER_PORT)"
 	@echo "make test    the whole test suite (real dbt, DuckDB, Superset server and Chromium)"
 	@echo "make lint    ruff and SQLFluff"
+	@echo "make docs    the dbt docs site as one offline page (after make demo)"
 
 # --- environments -----------------------------------------------------------------------------
 uv:
@@ -94,6 +95,14 @@ format: setup
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 	cd dbt_project && ../.venv/bin/sqlfluff fix models macros tests
+
+# The dbt docs site as one self-contained page for analysts (needs a built warehouse: make demo).
+# Compiled with a placeholder PII key, so the page never shows the real one.
+docs: parse
+	cd dbt_project && LASTMILE_PII_KEY=$${LASTMILE_PII_KEY:-unused-by-docs} ../.venv/bin/dbt docs generate \
+		--static --profiles-dir . --quiet --target-path $(LASTMILE_HOME)/docs/target
+	cp $(LASTMILE_HOME)/docs/target/static_index.html $(LASTMILE_HOME)/docs/index.html
+	@echo "dbt docs: $(LASTMILE_HOME)/docs/index.html (one file, works offline)"
 
 contract-doc: setup
 	$(PY) -m pipelines.ingest.contract_doc > docs/landing-contract.md
