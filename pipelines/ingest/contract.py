@@ -6,6 +6,7 @@ so the analyst who edited it can fix it without reading code.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,7 @@ class Column:
     values: dict[str, tuple[str, ...]] | None = None
     min: float | None = None
     references: tuple[str, str, str] | None = None
+    from_path: str | None = None
     description: str = ""
 
     @property
@@ -167,6 +169,7 @@ def _column(path: Path, where: str, name: str, spec: object) -> Column:
         "values",
         "min",
         "references",
+        "from_path",
         "description",
     }
     if unknown:
@@ -197,6 +200,16 @@ def _column(path: Path, where: str, name: str, spec: object) -> Column:
     minimum = spec.get("min")
     if minimum is not None and not isinstance(minimum, int | float):
         raise _fail(path, where, f"column {name!r}: min {minimum!r} is not a number")
+    from_path = spec.get("from_path")
+    if from_path is not None:
+        try:
+            groups = re.compile(str(from_path)).groups
+        except re.error as exc:
+            raise _fail(path, where, f"column {name!r}: from_path {from_path!r}: {exc}") from None
+        if groups != 1:
+            raise _fail(
+                path, where, f"column {name!r}: from_path {from_path!r} needs exactly one group"
+            )
     return Column(
         name=name,
         type=col_type,
@@ -205,6 +218,7 @@ def _column(path: Path, where: str, name: str, spec: object) -> Column:
         values=values,
         min=minimum,
         references=references,
+        from_path=str(from_path) if from_path is not None else None,
         description=str(spec.get("description", "")),
     )
 

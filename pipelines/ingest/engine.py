@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from fnmatch import fnmatch
@@ -31,6 +32,7 @@ from pipelines.ingest.coerce import coerce_column
 from pipelines.ingest.contract import (
     FILE_REASONS,
     ROW_REASONS,
+    Column,
     Contract,
     Table,
     normalize_header,
@@ -262,7 +264,9 @@ def _map_header(table: Table, raw: RawFile) -> tuple[dict[str, int], list[tuple[
                 f"{canonical!r}",
             )
         mapped[canonical] = index
-    missing = [c.name for c in table.columns if c.required and c.name not in mapped]
+    missing = [
+        c.name for c in table.columns if c.required and c.name not in mapped and not c.from_path
+    ]
     if missing:
         raise FileRejected(
             "missing_required_column",
@@ -292,11 +296,28 @@ def _reference_values(
     return {r[0] for r in rows}
 
 
-def _frame(table: Table, raw: RawFile, mapped: dict[str, int], unknown: list) -> pl.DataFrame:
+def path_value(column: Column, rel: str) -> str:
+    """The value a ``from_path`` column takes from the file's path (e.g. a rep id in its name)."""
+    match = re.search(column.from_path or "", rel)
+    if match is None:
+        raise FileRejected(
+            "missing_required_column",
+            f"column {column.name!r} comes from the file's path, but the path does not match "
+            f"{column.from_path!r}",
+        )
+    return match.group(1)
+
+
+def _frame(
+    table: Table, raw: RawFile, mapped: dict[str, int], unknown: list, rel: str
+) -> pl.DataFrame:
     columns = list(zip(*raw.rows, strict=True)) if raw.rows else [()] * len(raw.header)
     data: dict[str, list] = {"_row": list(raw.row_numbers)}
     for col in table.columns:
         index = mapped.get(col.name)
+        if col.from_path and index is None:
+            data[col.name] = [path_value(col, rel)] * len(raw.rows)
+            continue
         data[col.name] = list(columns[index]) if index is not None else [None] * len(raw.rows)
     data["_record"] = [
         json.dumps(dict(zip(raw.header, row, strict=True)), ensure_ascii=False) for row in raw.rows
@@ -333,7 +354,7 @@ def ingest_file(
     try:
         raw = read_file(path)
         mapped, unknown = _map_header(table, raw)
-        batch = _frame(table, raw, mapped, unknown)
+        batch = _frame(table, raw, mapped, unknown, rel)
         loaded, quarantined, duplicates = _split(conn, contract, table, batch)
     except FileRejected as exc:
         return reject_file(conn, table, rel, file_hash, exc.reason_code, exc.message, now)

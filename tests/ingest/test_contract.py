@@ -29,6 +29,8 @@ def test_the_contract_document_is_generated_from_the_contract():
         ("{type: string, aliases: [x], refrences: s.t.c}", ["unknown keys", "refrences"]),
         ("{type: string, references: s.nope.c}", ["sources.s.tables.t.c", "s.nope.c"]),
         ("{type: amount_cny, min: zero}", ["min", "zero"]),
+        ("{type: string, from_path: 'sheets/(.*'}", ["from_path", "sheets/(.*"]),
+        ("{type: string, from_path: 'sheets/.*'}", ["from_path", "exactly one group"]),
     ],
 )
 def test_a_malformed_contract_names_the_place_and_value(tmp_path: Path, column_yaml, words):

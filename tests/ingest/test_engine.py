@@ -240,3 +240,31 @@ def test_files_matching_no_table_are_listed(contract, landing):
     (landing / "shop" / "_truth").mkdir()
     (landing / "shop" / "_truth" / "x.csv").write_text("a\n", encoding="utf-8")
     assert unmatched_files(contract, landing) == ["shop/refunds.csv"]
+
+
+def test_a_column_can_come_from_the_file_path(conn, tmp_path):
+    from pipelines.ingest.contract import load_contract
+
+    path = tmp_path / "contract.yaml"
+    path.write_text(
+        "sources:\n  sheets:\n    tables:\n      visits:\n        files: ['sheets/*.csv']\n"
+        "        primary_key: [rep_id, seq_no]\n        columns:\n"
+        "          rep_id: {type: string, required: true, from_path: '^sheets/([^_/]+)_'}\n"
+        "          seq_no: {type: integer, required: true, aliases: [序号]}\n",
+        encoding="utf-8",
+    )
+    contract = load_contract(path)
+    landing = tmp_path / "landing" / "sheets"
+    landing.mkdir(parents=True)
+    (landing / "E1004_孙鑫拜访记录.csv").write_text("序号\n1\n2\n", encoding="utf-8")
+    (landing / "E1005_周.csv").write_text("rep_id,序号\nE7,1\n", encoding="utf-8")  # column wins
+    (landing / "nameless.csv").write_text("序号\n1\n", encoding="utf-8")
+    result = ingest_table(conn, contract, contract.table("sheets", "visits"), tmp_path / "landing")
+    assert conn.execute("select rep_id, seq_no from raw_sheets.visits order by all").fetchall() == [
+        ("E1004", 1),
+        ("E1004", 2),
+        ("E7", 1),
+    ]
+    [rejected] = result.rejected
+    assert rejected.path == "sheets/nameless.csv"
+    assert "from the file's path" in rejected.error_message

@@ -5,11 +5,12 @@ source as (
 ),
 
 latest as (
-    {{ keep_latest('source', 'seq_no, rep_name') }}
+    {{ keep_latest('source', 'rep_id, seq_no') }}
 ),
 
 final as (
     select
+        rep_id,
         seq_no,
         rep_name,
         visit_date,
