@@ -10,6 +10,11 @@ from dagster_dbt import DbtCliResource
 from pipelines.checks import build_gx_checks
 from pipelines.ingest.assets import build_ingest_assets
 from pipelines.jobs import full_refresh_job
+from pipelines.outbox.assets import (
+    build_outbox_asset,
+    outbox_delivery_job,
+    outbox_delivery_schedule,
+)
 from pipelines.publish import build_publish_asset
 from pipelines.resources import Warehouse
 from pipelines.schedules import daily_refresh_schedule
@@ -27,10 +32,11 @@ def defs() -> dg.Definitions:
             *build_ingest_assets(),
             dbt_assets_def,
             build_publish_asset(dbt_assets_def, manifest),
+            build_outbox_asset(dbt_assets_def),
         ],
         asset_checks=build_gx_checks(dbt_assets_def, manifest),
-        jobs=[full_refresh_job],
-        schedules=[daily_refresh_schedule],
+        jobs=[full_refresh_job, outbox_delivery_job],
+        schedules=[daily_refresh_schedule, outbox_delivery_schedule],
         sensors=[landing_sensor, run_failure_log],
         resources={
             "warehouse": Warehouse(),
