@@ -1,0 +1,72 @@
+{#- One row: the days the customer-health history covers.
+    first_fact_date   = the earliest day any health source (meetings, documents, social
+                        interactions, deliveries) has a fact;
+    as_of_date        = var `customer_health_as_of` (YYYY-MM-DD) when given, else the latest such
+                        day;
+    first_evaluated_date = first_fact_date + the longest 30-day-style window (H2, H3) - 1: before
+                        it the windows reach back before the data begins and every customer would
+                        look red. -#}
+with
+
+meetings as (
+    select * from {{ ref('stg_meetings__meetings') }}
+),
+
+documents as (
+    select * from {{ ref('stg_docs__documents_sent') }}
+),
+
+interactions as (
+    select * from {{ ref('stg_social__interactions') }}
+),
+
+deliveries as (
+    select * from {{ ref('stg_erp__deliveries') }}
+),
+
+rule_parameters as (
+    select * from {{ ref('rule_parameters') }}
+),
+
+rules as (
+    select
+        {{ customer_rule_values(['h2_window_days', 'h3_window_days']) }}
+    from rule_parameters
+),
+
+fact_dates as (
+    select cast(start_at as date) as fact_date from meetings
+    union all
+    select cast(sent_at as date) as fact_date from documents
+    union all
+    select cast(occurred_at as date) as fact_date from interactions
+    union all
+    select actual_date as fact_date from deliveries
+),
+
+bounds as (
+    select
+        min(fact_date) as first_fact_date,
+        max(fact_date) as latest_fact_date
+    from fact_dates
+),
+
+final as (
+    select
+        bounds.first_fact_date,
+        bounds.latest_fact_date,
+        {{ customer_add_days(
+            'bounds.first_fact_date',
+            'case when rules.h2_window_days > rules.h3_window_days
+                then rules.h2_window_days else rules.h3_window_days end - 1'
+        ) }} as first_evaluated_date,
+        {%- if var('customer_health_as_of', none) %}
+            cast('{{ var("customer_health_as_of") }}' as date) as as_of_date
+        {%- else %}
+            bounds.latest_fact_date as as_of_date
+        {%- endif %}
+    from bounds
+    cross join rules
+)
+
+select * from final

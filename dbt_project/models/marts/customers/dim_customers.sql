@@ -1,0 +1,190 @@
+{#- Customer dimension (客户维度), one row per customer with its current owner, squad, region,
+    level and the key-customer (重点客户) evaluation as of the health as-of date. -#}
+with
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+ownership_periods as (
+    select * from {{ ref('int_customer_ownership_periods') }}
+),
+
+reps as (
+    select * from {{ ref('stg_crm__reps') }}
+),
+
+squads as (
+    select * from {{ ref('stg_crm__squads') }}
+),
+
+regions as (
+    select * from {{ ref('stg_crm__regions') }}
+),
+
+orders as (
+    select * from {{ ref('stg_erp__orders') }}
+),
+
+contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+),
+
+decision_roles as (
+    select * from {{ ref('decision_roles') }}
+),
+
+key_industries as (
+    select * from {{ ref('key_industries') }}
+),
+
+calendar as (
+    select * from {{ ref('int_customer_health_calendar') }}
+),
+
+rule_parameters as (
+    select * from {{ ref('rule_parameters') }}
+),
+
+rules as (
+    select
+        {{ customer_rule_values([
+            'key_customer_min_purchase_cny', 'key_customer_purchase_window_days',
+            'key_customer_min_chain_completeness'
+        ]) }}
+    from rule_parameters
+),
+
+-- the owner from the ownership history; the CRM's owner field when the history has none
+current_owners as (
+    select
+        customer_id,
+        rep_id
+    from ownership_periods
+    where valid_to is null
+),
+
+trailing_purchases as (
+    select
+        orders.customer_id,
+        sum(orders.amount_cny) as purchase_cny
+    from orders
+    cross join calendar
+    cross join rules
+    where
+        orders.order_date <= calendar.as_of_date
+        and orders.order_date > {{ customer_add_days(
+            'calendar.as_of_date', '0 - rules.key_customer_purchase_window_days'
+        ) }}
+    group by orders.customer_id
+),
+
+role_count as (
+    select count(*) as required_roles from decision_roles
+),
+
+chain_roles as (
+    select
+        contacts.customer_id,
+        count(distinct contacts.role_code) as covered_roles
+    from contacts
+    inner join decision_roles
+        on contacts.role_code = decision_roles.role_code
+    group by contacts.customer_id
+),
+
+evaluated as (
+    select
+        customers.customer_id,
+        customers.customer_name,
+        customers.industry,
+        customers.city,
+        customers.region_id,
+        regions.region_name,
+        customers.customer_level,
+        customers.customer_status,
+        customers.created_date,
+        customers.churned_date,
+        customers.payment_terms_days,
+        cast(coalesce(trailing_purchases.purchase_cny, 0) as decimal(18, 2))
+            as trailing_purchase_cny,
+        cast(
+            coalesce(chain_roles.covered_roles, 0) * 1.0 / role_count.required_roles
+            as decimal(5, 4)
+        ) as decision_chain_completeness,
+        rules.key_customer_min_purchase_cny,
+        rules.key_customer_min_chain_completeness,
+        calendar.as_of_date as key_customer_as_of_date,
+        coalesce(current_owners.rep_id, customers.owner_rep_id) as owner_rep_id,
+        key_industries.industry is not null as is_key_industry
+    from customers
+    cross join calendar
+    cross join rules
+    cross join role_count
+    left join regions
+        on customers.region_id = regions.region_id
+    left join current_owners
+        on customers.customer_id = current_owners.customer_id
+    left join key_industries
+        on customers.industry = key_industries.industry
+    left join trailing_purchases
+        on customers.customer_id = trailing_purchases.customer_id
+    left join chain_roles
+        on customers.customer_id = chain_roles.customer_id
+),
+
+flagged as (
+    select
+        evaluated.*,
+        evaluated.trailing_purchase_cny >= evaluated.key_customer_min_purchase_cny
+            as meets_purchase,
+        evaluated.decision_chain_completeness
+        >= cast(evaluated.key_customer_min_chain_completeness as decimal(5, 4))
+            as meets_chain
+    from evaluated
+),
+
+final as (
+    select
+        flagged.customer_id,
+        flagged.customer_name,
+        flagged.industry,
+        flagged.city,
+        flagged.region_id,
+        flagged.region_name,
+        flagged.owner_rep_id,
+        reps.rep_name as owner_rep_name,
+        reps.squad_id as owner_squad_id,
+        squads.squad_name as owner_squad_name,
+        flagged.customer_level,
+        flagged.customer_status,
+        flagged.created_date,
+        flagged.churned_date,
+        flagged.payment_terms_days,
+        flagged.is_key_industry,
+        flagged.trailing_purchase_cny,
+        flagged.decision_chain_completeness,
+        flagged.key_customer_as_of_date,
+        flagged.is_key_industry and flagged.meets_purchase and flagged.meets_chain
+            as is_key_customer,
+        concat(
+            concat(
+                case when flagged.is_key_industry then '重点行业✓' else '非重点行业✗' end,
+                case
+                    when flagged.meets_purchase then '；近12个月采购额达标✓'
+                    else '；近12个月采购额不足✗'
+                end
+            ),
+            case
+                when flagged.meets_chain then '；决策链完整度达标✓'
+                else '；决策链完整度不足✗'
+            end
+        ) as key_customer_reasons
+    from flagged
+    left join reps
+        on flagged.owner_rep_id = reps.rep_id
+    left join squads
+        on reps.squad_id = squads.squad_id
+)
+
+select * from final

@@ -1,0 +1,97 @@
+{#- Customer activation task pack (客户激活任务包): when a red alert opens, one task per indicator
+    failing that day, from the health_indicators template, owned by the customer's owner at the
+    end of the opening day, due `activation_task_due_days` after it. -#}
+with
+
+alerts as (
+    select * from {{ ref('fct_red_alerts') }}
+),
+
+health as (
+    select * from {{ ref('fct_customer_health_daily') }}
+),
+
+health_indicators as (
+    select * from {{ ref('health_indicators') }}
+),
+
+rule_parameters as (
+    select * from {{ ref('rule_parameters') }}
+),
+
+rules as (
+    select
+        {{ customer_rule_values(['activation_task_due_days']) }}
+    from rule_parameters
+),
+
+opening_day_indicators as (
+    select
+        alerts.alert_id,
+        alerts.customer_id,
+        alerts.opened_date,
+        health.owner_rep_id,
+        'H1' as indicator_code,
+        health.h1_is_passing as is_passing
+    from alerts
+    inner join health
+        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
+    union all
+    select
+        alerts.alert_id,
+        alerts.customer_id,
+        alerts.opened_date,
+        health.owner_rep_id,
+        'H2' as indicator_code,
+        health.h2_is_passing as is_passing
+    from alerts
+    inner join health
+        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
+    union all
+    select
+        alerts.alert_id,
+        alerts.customer_id,
+        alerts.opened_date,
+        health.owner_rep_id,
+        'H3' as indicator_code,
+        health.h3_is_passing as is_passing
+    from alerts
+    inner join health
+        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
+    union all
+    select
+        alerts.alert_id,
+        alerts.customer_id,
+        alerts.opened_date,
+        health.owner_rep_id,
+        'H4' as indicator_code,
+        health.h4_is_passing as is_passing
+    from alerts
+    inner join health
+        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
+),
+
+final as (
+    select
+        concat(concat(opening_day_indicators.alert_id, '-'), opening_day_indicators.indicator_code)
+            as activation_task_id,
+        opening_day_indicators.alert_id,
+        opening_day_indicators.customer_id,
+        opening_day_indicators.indicator_code,
+        health_indicators.indicator_name,
+        opening_day_indicators.owner_rep_id,
+        opening_day_indicators.opened_date as created_date,
+        {{ customer_add_days(
+            'opening_day_indicators.opened_date', 'rules.activation_task_due_days'
+        ) }} as due_date,
+        health_indicators.task_title,
+        health_indicators.task_template
+    from opening_day_indicators
+    inner join health_indicators
+        on opening_day_indicators.indicator_code = health_indicators.indicator_code
+    cross join rules
+    -- H4 not applicable (no deliveries) is not failing: no task
+    where opening_day_indicators.is_passing = false
+)
+
+select * from final

@@ -1,0 +1,129 @@
+{#- Red alerts (红色预警), one row per alert: opens on the first red day after a day that was not
+    red (or on the customer's first evaluated day), closes on the first day that is not red.
+    An alert still red on the customer's last active day before churn closes on the churn date
+    (close_reason churned); one still red on the as-of date stays open. -#}
+with
+
+health as (
+    select * from {{ ref('fct_customer_health_daily') }}
+),
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+calendar as (
+    select * from {{ ref('int_customer_health_calendar') }}
+),
+
+flagged as (
+    select
+        customer_id,
+        health_date,
+        owner_rep_id,
+        failing_count,
+        failing_indicators,
+        health_status = 'red' as is_red,
+        lag(health_status) over (partition by customer_id order by health_date) as previous_status
+    from health
+),
+
+numbered as (
+    select
+        flagged.*,
+        sum(
+            case
+                when flagged.is_red and coalesce(flagged.previous_status, 'none') <> 'red' then 1
+                else 0
+            end
+        ) over (
+            partition by flagged.customer_id
+            order by flagged.health_date
+            rows between unbounded preceding and current row
+        ) as alert_number
+    from flagged
+),
+
+red_runs as (
+    select
+        customer_id,
+        alert_number,
+        min(health_date) as opened_date,
+        max(health_date) as last_red_date,
+        count(*) as red_days,
+        max(failing_count) as max_failing_count
+    from numbered
+    where is_red
+    group by customer_id, alert_number
+),
+
+customer_last_days as (
+    select
+        customer_id,
+        max(health_date) as last_evaluated_date
+    from health
+    group by customer_id
+),
+
+opening_days as (
+    select
+        customer_id,
+        health_date,
+        owner_rep_id,
+        failing_count,
+        failing_indicators
+    from numbered
+),
+
+closed as (
+    select
+        red_runs.customer_id,
+        red_runs.alert_number,
+        case
+            when red_runs.last_red_date < customer_last_days.last_evaluated_date
+                then {{ customer_add_days('red_runs.last_red_date', '1') }}
+            when customers.churned_date <= calendar.as_of_date
+                then customers.churned_date
+        end as closed_date,
+        case
+            when red_runs.last_red_date < customer_last_days.last_evaluated_date
+                then 'recovered'
+            when customers.churned_date <= calendar.as_of_date
+                then 'churned'
+        end as close_reason
+    from red_runs
+    inner join customer_last_days
+        on red_runs.customer_id = customer_last_days.customer_id
+    inner join customers
+        on red_runs.customer_id = customers.customer_id
+    cross join calendar
+),
+
+final as (
+    select
+        red_runs.customer_id,
+        red_runs.alert_number,
+        red_runs.opened_date,
+        opening_days.owner_rep_id as owner_rep_id_at_open,
+        opening_days.failing_count as failing_count_at_open,
+        opening_days.failing_indicators as failing_indicators_at_open,
+        red_runs.last_red_date,
+        red_runs.red_days,
+        red_runs.max_failing_count,
+        closed.closed_date,
+        closed.close_reason,
+        concat(concat(red_runs.customer_id, '-'), cast(red_runs.opened_date as varchar))
+            as alert_id,
+        closed.closed_date is null as is_open
+    from red_runs
+    inner join closed
+        on
+            red_runs.customer_id = closed.customer_id
+            and red_runs.alert_number = closed.alert_number
+    inner join opening_days
+        on
+            red_runs.customer_id = opening_days.customer_id
+            and red_runs.opened_date = opening_days.health_date
+)
+
+select * from final
