@@ -1,0 +1,21 @@
+{#- The calendar months (periods) the sales metrics are reported on: from the first lead, log or
+    opportunity to the last one. -#}
+with
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+spine as (
+    {{ sales_month_spine(ref('stg_crm__opportunities')) }}
+),
+
+final as (
+    select
+        cast(spine.date_month as date) as month_start,
+        cast({{ sales_dateadd('month', 1, 'spine.date_month') }} as date) as next_month_start
+    from spine
+    where exists (select 1 from opportunities)
+)
+
+select * from final

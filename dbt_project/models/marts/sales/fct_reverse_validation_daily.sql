@@ -1,0 +1,91 @@
+with
+
+report_lines as (
+    select * from {{ ref('stg_daily_reports__report_lines') }}
+),
+
+messages as (
+    select * from {{ ref('int_wecom_messages_resolved') }}
+),
+
+reps as (
+    select * from {{ ref('stg_crm__reps') }}
+),
+
+settings as (
+    select {{ rule_parameter('reverse_validation_max_diff_ratio') }} as max_diff_ratio
+),
+
+reported as (
+    select
+        rep_id,
+        report_date as activity_date,
+        count(distinct customer_id) as reported_customer_count
+    from report_lines
+    group by rep_id, report_date
+),
+
+wecom as (
+    select
+        rep_id,
+        sent_date as activity_date,
+        count(distinct customer_id) as wecom_customer_count
+    from messages
+    where is_sent_by_rep and customer_id is not null
+    group by rep_id, sent_date
+),
+
+rep_days as (
+    select
+        rep_id,
+        activity_date
+    from reported
+    union
+    select
+        rep_id,
+        activity_date
+    from wecom
+),
+
+counted as (
+    select
+        rep_days.rep_id,
+        rep_days.activity_date,
+        coalesce(reported.reported_customer_count, 0) as reported_customer_count,
+        coalesce(wecom.wecom_customer_count, 0) as wecom_customer_count
+    from rep_days
+    left join reported
+        on rep_days.rep_id = reported.rep_id and rep_days.activity_date = reported.activity_date
+    left join wecom
+        on rep_days.rep_id = wecom.rep_id and rep_days.activity_date = wecom.activity_date
+),
+
+final as (
+    select
+        counted.rep_id,
+        reps.rep_name,
+        reps.squad_id,
+        counted.activity_date,
+        cast({{ sales_date_trunc('week', 'counted.activity_date') }} as date) as week_start,
+        counted.reported_customer_count,
+        counted.wecom_customer_count,
+        case
+            when counted.wecom_customer_count > 0
+                then
+                    abs(counted.reported_customer_count - counted.wecom_customer_count) * 1.0
+                    / counted.wecom_customer_count
+        end as diff_ratio,
+        case
+            when counted.wecom_customer_count > 0
+                then
+                    abs(counted.reported_customer_count - counted.wecom_customer_count) * 1.0
+                    / counted.wecom_customer_count > settings.max_diff_ratio
+            else counted.reported_customer_count > 0
+        end as is_flagged
+    from counted
+    cross join settings
+    left join reps
+        on counted.rep_id = reps.rep_id
+)
+
+select * from final

@@ -1,0 +1,100 @@
+with
+
+metrics as (
+    select * from {{ ref('fct_sales_validation_metrics') }}
+),
+
+reverse_daily as (
+    select * from {{ ref('fct_reverse_validation_daily') }}
+),
+
+squads as (
+    select * from {{ ref('stg_crm__squads') }}
+),
+
+reverse_monthly as (
+    select
+        squad_id,
+        cast({{ sales_date_trunc('month', 'activity_date') }} as date) as month_start,
+        count(*) as rep_day_count,
+        sum(case when is_flagged then 1 else 0 end) as reverse_validation_flag_count
+    from reverse_daily
+    where squad_id is not null
+    group by squad_id, cast({{ sales_date_trunc('month', 'activity_date') }} as date)
+),
+
+scored as (
+    select
+        metrics.month_start,
+        metrics.scope_id as squad_id,
+        squads.squad_name,
+        squads.region_id,
+        metrics.lead_count,
+        metrics.median_response_minutes,
+        metrics.is_median_infinite,
+        metrics.response_target_minutes,
+        metrics.meets_response_target,
+        metrics.process_compliance_rate,
+        metrics.compliance_target,
+        metrics.meets_compliance_target,
+        metrics.knowledge_reuse_rate,
+        metrics.reuse_target,
+        metrics.meets_reuse_target,
+        coalesce(reverse_monthly.reverse_validation_flag_count, 0)
+            as reverse_validation_flag_count,
+        coalesce(reverse_monthly.rep_day_count, 0) as rep_day_count,
+        (case when metrics.meets_response_target = false then 1 else 0 end)
+        + (case when metrics.meets_compliance_target = false then 1 else 0 end)
+        + (case when metrics.meets_reuse_target = false then 1 else 0 end) as missed_target_count,
+        (
+            case
+                when metrics.is_median_infinite then 1.0
+                when metrics.median_response_minutes > metrics.response_target_minutes
+                    then
+                        (metrics.median_response_minutes - metrics.response_target_minutes)
+                        / metrics.median_response_minutes
+                else 0.0
+            end
+        )
+        + (
+            case
+                when metrics.process_compliance_rate < metrics.compliance_target
+                    then
+                        (metrics.compliance_target - metrics.process_compliance_rate)
+                        / metrics.compliance_target
+                else 0.0
+            end
+        )
+        + (
+            case
+                when metrics.knowledge_reuse_rate < metrics.reuse_target
+                    then
+                        (metrics.reuse_target - metrics.knowledge_reuse_rate) / metrics.reuse_target
+                else 0.0
+            end
+        ) as shortfall_score
+    from metrics
+    inner join squads
+        on metrics.scope_id = squads.squad_id
+    left join reverse_monthly
+        on
+            metrics.scope_id = reverse_monthly.squad_id
+            and metrics.month_start = reverse_monthly.month_start
+    where metrics.scope_type = 'squad'
+),
+
+final as (
+    select
+        *,
+        row_number() over (
+            partition by month_start
+            order by
+                missed_target_count desc,
+                shortfall_score desc,
+                reverse_validation_flag_count desc,
+                squad_id asc
+        ) as support_rank
+    from scored
+)
+
+select * from final
