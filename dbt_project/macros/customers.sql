@@ -68,3 +68,21 @@
         union all select 8 union all select 9
     )
 {%- endmacro %}
+
+{#- First day of the month of a date. -#}
+{% macro customer_month_start(date_expression) -%}
+    {%- if dbt is defined -%}
+        cast({{ dbt.date_trunc('month', date_expression) }} as date)
+    {%- else -%}
+        cast(date_trunc('month', {{ date_expression }}) as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whole days from one date to another. -#}
+{% macro customer_days_between(start_expression, end_expression) -%}
+    {%- if dbt is defined -%}
+        {{ dbt.datediff(start_expression, end_expression, 'day') }}
+    {%- else -%}
+        date_diff('day', {{ start_expression }}, {{ end_expression }})
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,69 @@
+{#- Alert backtest (预警回测), one row per month in which red alerts opened: how many alerts were
+    followed by churn (precision). An alert is followed by churn when its customer churned after
+    it opened and no later than `churn_alert_lookback_days` after its last red day — the mirror of
+    the coverage rule. An alert is mature when that horizon has passed by the as-of date (or the
+    customer churned): precision of recent months is provisional. -#}
+with
+
+alerts as (
+    select * from {{ ref('fct_red_alerts') }}
+),
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+calendar as (
+    select * from {{ ref('int_customer_health_calendar') }}
+),
+
+rule_parameters as (
+    select * from {{ ref('rule_parameters') }}
+),
+
+rules as (
+    select
+        {{ customer_rule_values(['churn_alert_lookback_days']) }}
+    from rule_parameters
+),
+
+judged as (
+    select
+        alerts.alert_id,
+        {{ customer_month_start('alerts.opened_date') }} as alert_month,
+        coalesce(
+            customers.churned_date > alerts.opened_date
+            and customers.churned_date <= calendar.as_of_date
+            and customers.churned_date
+            <= {{ customer_add_days('alerts.last_red_date', 'rules.churn_alert_lookback_days') }},
+            false
+        ) as is_followed_by_churn,
+        (
+            {{ customer_add_days('alerts.last_red_date', 'rules.churn_alert_lookback_days') }}
+            <= calendar.as_of_date
+            and not alerts.is_open
+        )
+        or coalesce(customers.churned_date <= calendar.as_of_date, false) as is_mature
+    from alerts
+    inner join customers
+        on alerts.customer_id = customers.customer_id
+    cross join calendar
+    cross join rules
+),
+
+final as (
+    select
+        alert_month,
+        cast(count(*) as integer) as alerts_opened,
+        cast(sum(case when is_followed_by_churn then 1 else 0 end) as integer)
+            as alerts_followed_by_churn,
+        cast(sum(case when is_mature then 1 else 0 end) as integer) as mature_alerts,
+        cast(
+            sum(case when is_followed_by_churn then 1 else 0 end) * 1.0 / count(*)
+            as decimal(5, 4)
+        ) as precision_rate
+    from judged
+    group by alert_month
+)
+
+select * from final
