@@ -1,0 +1,31 @@
+"""Cross-column rules on access grants (dbt owns keys and accepted values)."""
+
+from __future__ import annotations
+
+MODEL = "fct_access_grants"
+
+
+def expectations() -> list:
+    import great_expectations as gx
+
+    return [
+        gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_to",
+            column_B="valid_from",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+        # a grant in force has no end, an ended one has a reason
+        gx.expectations.ExpectColumnPairValuesToBeEqual(
+            column_A="has_end", column_B="has_end_reason"
+        ),
+    ]
+
+
+def prepare(frame):
+    """Derived columns the expectations read."""
+    frame = frame.copy()
+    frame["has_end"] = frame["valid_to"].notna()
+    frame["has_end_reason"] = frame["end_reason"].notna()
+    return frame
