@@ -6,6 +6,7 @@ so the analyst who edited it can fix it without reading code.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -107,6 +108,10 @@ class Table:
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    def fingerprint(self) -> str:
+        """Changes whenever the table's contract does: files loaded under another are reloaded."""
+        return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()[:16]
 
     def column(self, name: str) -> Column:
         for col in self.columns:

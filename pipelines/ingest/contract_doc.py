@@ -32,9 +32,10 @@ count; `ingest.file_audit` holds, per file, its hash and
   table's `_extra` JSON column and listed in the file's audit row.
 - Row numbers: CSV and XLSX count the header as row 1; JSON lines count lines; a JSON array
   counts elements from 1.
-- Loading is idempotent: a file whose bytes were already loaded is skipped; a changed file
-  (same path, new content) replaces what that path loaded before. A rejected file loads
-  nothing and leaves what an earlier version of it loaded.
+- Loading is idempotent: a file whose bytes were already loaded under the same contract is
+  skipped; a changed file (same path, new content), or a change to its table's contract,
+  replaces what that path loaded before. A rejected file loads nothing and leaves what an
+  earlier version of it loaded.
 - Timestamps without an offset are local time in `{timezone}`; timestamps with an offset are
   converted to it.
 """

@@ -10,9 +10,10 @@ Every input row ends in exactly one place:
 
 ``ingest.file_audit`` records per file its hash and ``rows_read = rows_loaded + rows_quarantined +
 rows_duplicate``, which is checked before anything is written. Loading is idempotent: a file whose
-content was already loaded is skipped, and a new version of a file replaces what its path loaded
-before. A file that cannot be read at all is rejected whole: it loads nothing, the rows an earlier
-version of it loaded stay, and its audit row says why.
+content was already loaded under the same table contract is skipped, and a new version of a file
+(or a changed contract for its table) replaces what its path loaded before. A file that cannot be
+read at all is rejected whole: it loads nothing, the rows an earlier version of it loaded stay,
+and its audit row says why.
 """
 
 from __future__ import annotations
@@ -56,8 +57,10 @@ create table if not exists ingest.file_audit (
     unknown_columns varchar,   -- JSON array of headers kept aside in _extra
     error_code varchar,
     error_message varchar,
-    ingested_at timestamp
+    ingested_at timestamp,
+    contract_hash varchar      -- the table's contract when the file was loaded
 );
+alter table ingest.file_audit add column if not exists contract_hash varchar;
 create table if not exists ingest.quarantine (
     file_path varchar,
     source varchar,
@@ -97,6 +100,7 @@ class FileResult:
     unknown_columns: list[str] = field(default_factory=list)
     error_code: str | None = None
     error_message: str | None = None
+    contract_hash: str | None = None
 
     @property
     def balanced(self) -> bool:
@@ -176,7 +180,7 @@ def unmatched_files(contract: Contract, landing_root: Path) -> list[str]:
 def _previous(conn: duckdb.DuckDBPyConnection, rel: str) -> FileResult | None:
     row = conn.execute(
         "select table_name, status, file_hash, file_format, encoding, rows_read, rows_loaded, "
-        "rows_quarantined, rows_duplicate, unknown_columns from ingest.file_audit "
+        "rows_quarantined, rows_duplicate, unknown_columns, contract_hash from ingest.file_audit "
         "where file_path = ?",
         [rel],
     ).fetchone()
@@ -194,6 +198,7 @@ def _previous(conn: duckdb.DuckDBPyConnection, rel: str) -> FileResult | None:
         rows_quarantined=row[7] or 0,
         rows_duplicate=row[8] or 0,
         unknown_columns=json.loads(row[9] or "[]"),
+        contract_hash=row[10],
     )
 
 
@@ -202,7 +207,7 @@ def _write_audit(
 ) -> None:
     conn.execute("delete from ingest.file_audit where file_path = ?", [result.path])
     conn.execute(
-        "insert into ingest.file_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into ingest.file_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.path,
             table.source,
@@ -219,6 +224,7 @@ def _write_audit(
             result.error_code,
             result.error_message,
             now,
+            table.fingerprint() if table.name else None,
         ],
     )
 
@@ -348,7 +354,12 @@ def ingest_file(
     path = landing_root / rel
     file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
     previous = _previous(conn, rel)
-    if previous and previous.status == "loaded" and previous.file_hash == file_hash:
+    if (
+        previous
+        and previous.status == "loaded"
+        and previous.file_hash == file_hash
+        and previous.contract_hash == table.fingerprint()
+    ):
         previous.status = "unchanged"
         return previous
     try:

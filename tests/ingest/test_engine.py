@@ -2,11 +2,13 @@
 
 import codecs
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
+from pipelines.ingest.contract import Column
 from pipelines.ingest.engine import ingest_table, unmatched_files
 
 
@@ -178,6 +180,27 @@ def test_second_run_changes_nothing_and_a_new_version_replaces_the_old(conn, con
     ).fetchall()
     assert from_file == [("C4", "温州阀门厂"), ("C7", "新客户")]
     assert conn.execute("select count(*) from raw_shop.customers").fetchone()[0] == 7
+
+
+def test_a_changed_table_contract_reloads_its_files(conn, contract, landing):
+    ingest_all(conn, contract, landing)
+    customers = contract.table("shop", "customers")
+    widened = replace(
+        customers,
+        columns=(*customers.columns, Column("city", "string", aliases=("城市",))),
+    )
+    (landing / "shop" / "customers_utf8.csv").write_text(
+        "customer_id,customer_name,城市\nC4,温州阀门,温州\n", encoding="utf-8"
+    )
+    result = ingest_table(conn, contract, widened, landing)
+    statuses = {f.path: f.status for f in result.files}
+    # every file of the table is reloaded under the new contract, not only the changed one
+    assert set(statuses.values()) == {"loaded"}
+    assert conn.execute(
+        "select city from raw_shop.customers where customer_id = 'C4'"
+    ).fetchone() == ("温州",)
+    again = ingest_table(conn, contract, widened, landing)
+    assert {f.status for f in again.files} == {"unchanged"}
 
 
 @pytest.mark.parametrize(
