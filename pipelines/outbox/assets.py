@@ -12,10 +12,8 @@ from pipelines.resources import BUILD_DB_POOL, Warehouse
 
 def build_outbox_asset(dbt_assets_def: dg.AssetsDefinition) -> dg.AssetsDefinition:
     config = load_config()
-    deps = [
-        get_asset_key_for_model([dbt_assets_def], action.model.split(".")[-1])
-        for action in config.actions
-    ]
+    models = sorted({model for action in config.actions for model in action.models})
+    deps = [get_asset_key_for_model([dbt_assets_def], model) for model in models]
 
     @dg.asset(
         key=["ops", "outbox"],

@@ -37,7 +37,8 @@ create table if not exists ops.outbox (
 @dataclass(frozen=True)
 class Action:
     name: str
-    model: str  # schema.table
+    query: str  # selects the rows to send, from the marts
+    models: tuple[str, ...]  # the dbt models the query reads (the asset waits for them)
     key: tuple[str, ...]
     text: str
     mention: str | None = None  # column holding the WeCom user id to @-mention
@@ -57,7 +58,8 @@ def load_config(path: Path = CONFIG_PATH) -> OutboxConfig:
     actions = tuple(
         Action(
             name=a["name"],
-            model=a["model"],
+            query=a["query"],
+            models=tuple(a["models"]),
             key=tuple(a["key"]),
             text=a["text"],
             mention=a.get("mention"),
@@ -89,7 +91,7 @@ def enqueue(conn: duckdb.DuckDBPyConnection, actions: tuple[Action, ...], now: d
     conn.execute(OUTBOX_DDL)
     new = 0
     for action in actions:
-        cursor = conn.execute(f"select * from {action.model}")
+        cursor = conn.execute(action.query)
         columns = [d[0] for d in cursor.description]
         found = cursor.fetchall()
         existing = {

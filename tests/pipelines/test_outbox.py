@@ -18,7 +18,8 @@ CONFIG = OutboxConfig(
     actions=(
         Action(
             name="activation_task",
-            model="marts.tasks",
+            query="select * from marts.tasks",
+            models=("tasks",),
             key=("task_id",),
             text="【客户激活任务】{customer_name}：{task_title}，截止 {due_date}",
             mention="owner_rep_id",
@@ -148,6 +149,15 @@ def test_an_unreachable_webhook_is_a_retry_not_a_crash(conn):
     assert "ConnectionError" in conn.execute("select last_error from ops.outbox").fetchone()[0]
 
 
-def test_the_shipped_configuration_loads():
+def test_the_shipped_actions_run_on_the_real_marts(pipeline_run):
+    """Every configured action's query runs on the real build file and renders its text."""
     config = load_config()
-    assert config.max_attempts >= 1 and config.backoff_seconds
+    assert {a.name for a in config.actions} >= {"activation_task", "lead_task", "reverse_flag"}
+    with duckdb.connect(str(pipeline_run.settings.build_db), read_only=True) as conn:
+        for action in config.actions:
+            cursor = conn.execute(action.query)
+            columns = [d[0] for d in cursor.description]
+            assert set(action.key) <= set(columns), action.name
+            assert action.mention in columns, action.name
+            # every {placeholder} of the text is a column of the query (KeyError otherwise)
+            assert "{" not in action.text.format_map(dict.fromkeys(columns, "x")), action.name
