@@ -1,0 +1,39 @@
+"""Objections, drill path, heat map and quotes against the generator's planted story."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+
+@pytest.fixture(scope="module")
+def mart(served_db):
+    conn = duckdb.connect(str(served_db), read_only=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _story(pipeline_run) -> dict:
+    return json.loads(
+        (Path(pipeline_run.settings.landing_dir) / "_truth" / "story.json").read_text("utf-8")
+    )
+
+
+def test_lost_deals_top_objection_is_the_planted_one(pipeline_run, mart):
+    story = _story(pipeline_run)
+    shares = mart.sql(
+        "select objection_category,"
+        " sum(mentioning_opportunity_count) / sum(lost_opportunity_count) as share"
+        " from marts.fct_lost_deal_objections group by objection_category"
+        " order by share desc, objection_category"
+    ).fetchall()
+    assert shares[0][0] == story["top_objection_category"]
+    # the planted share is large, not a near tie
+    assert shares[0][1] > 2 * shares[1][1]
+    # every category of the configured taxonomy appears
+    assert {c for c, _ in shares} >= set(story["objection_keywords"])
