@@ -37,3 +37,33 @@ def test_lost_deals_top_objection_is_the_planted_one(pipeline_run, mart):
     assert shares[0][1] > 2 * shares[1][1]
     # every category of the configured taxonomy appears
     assert {c for c, _ in shares} >= set(story["objection_keywords"])
+
+
+DRILL = [
+    "fct_drill_region_revenue",
+    "fct_drill_top_opportunities",
+    "fct_drill_communications",
+    "fct_drill_objections",
+]
+
+
+@pytest.mark.parametrize("table", DRILL)
+def test_every_drill_step_carries_the_cross_filter_columns(mart, table):
+    columns = {r[0] for r in mart.execute(f"describe marts.{table}").fetchall()}
+    assert {"region_id", "region_name", "opportunity_id", "customer_id"} <= columns
+
+
+def test_drill_path_steps_chain(mart):
+    per_region = mart.execute(
+        "select max(n) from (select count(*) as n from marts.fct_drill_top_opportunities"
+        " group by region_id)"
+    ).fetchall()[0][0]
+    assert 1 <= per_region <= 3
+    # communications are the owner's, with the opportunity's customer
+    strays = mart.execute(
+        "select count(*) from marts.fct_drill_communications as c"
+        " join marts.fct_drill_top_opportunities as o using (opportunity_id)"
+        " where c.customer_id <> o.customer_id or c.owner_rep_id <> o.owner_rep_id"
+    ).fetchall()[0][0]
+    assert strays == 0
+    assert mart.execute("select count(*) from marts.fct_drill_objections").fetchall()[0][0] > 0
