@@ -89,12 +89,12 @@ test: setup
 lint: setup
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
-	cd dbt_project && ../.venv/bin/sqlfluff lint models macros tests
+	cd dbt_project && ../.venv/bin/sqlfluff lint models $$(ls -d tests 2>/dev/null)
 
 format: setup
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
-	cd dbt_project && ../.venv/bin/sqlfluff fix models macros tests
+	cd dbt_project && ../.venv/bin/sqlfluff fix models $$(ls -d tests 2>/dev/null)
 
 # The dbt docs site as one self-contained page for analysts (needs a built warehouse: make demo).
 # Compiled with a placeholder PII key, so the page never shows the real one.

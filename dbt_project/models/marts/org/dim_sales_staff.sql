@@ -20,10 +20,10 @@ final as (
         reps.email,
         reps.squad_id,
         squads.squad_name,
-        coalesce(reps.region_id, squads.region_id) as region_id,
         regions.region_name,
         reps.hired_date,
         reps.left_date,
+        coalesce(reps.region_id, squads.region_id) as region_id,
         reps.left_date is null as is_active
     from reps
     left join squads
