@@ -67,3 +67,16 @@ def test_drill_path_steps_chain(mart):
     ).fetchall()[0][0]
     assert strays == 0
     assert mart.execute("select count(*) from marts.fct_drill_objections").fetchall()[0][0] > 0
+
+
+def test_heat_map_ranks_regions_as_planted(pipeline_run, mart):
+    planted = _story(pipeline_run)["first_visit_to_demo_conversion"]
+    rates = dict(
+        mart.execute(
+            "select region_id, max(region_conversion_rate) from marts.fct_sales_log_heat_map"
+            " where template_code = 'first_visit' group by region_id"
+        ).fetchall()
+    )
+    assert sorted(rates, key=rates.get) == sorted(planted, key=lambda r: planted[r]["rate"])
+    for region, truth in planted.items():
+        assert abs(rates[region] - truth["rate"]) < 0.1, region
