@@ -16,7 +16,10 @@ are derived here; if they are already set to something else the script stops.
 Steps, inside one Superset app context: generate $SUPERSET_HOME/secrets.json once (mode 600),
 upgrade the metadata database, sync roles and permissions (`superset init`), create or update
 the admin user, import dashboards/bundle/ with ImportAssetsCommand (overwrites by UUID, fixes
-chart → dataset references) after writing the DuckDB path into the database YAML.
+chart → dataset references) after writing the DuckDB path into the database YAML, then apply
+dashboards/security.yaml (dashboards/security.py): roles, one login per person on the roster
+(passwords generated once into $SUPERSET_HOME/user_passwords.json, mode 600) and row-level
+security on every imported dataset.
 
 Only the standard library is imported at module level, so `--credentials` and the
 helpers used by serve.py work without loading Superset.
@@ -33,6 +36,8 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+from security import SecurityConfigError, apply_security
 
 DASHBOARDS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = DASHBOARDS_DIR.parent
@@ -57,6 +62,11 @@ class Paths:
     @property
     def secrets_file(self) -> Path:
         return self.superset_home / "secrets.json"
+
+    @property
+    def passwords_file(self) -> Path:
+        """Generated passwords of the roster's logins (dashboards/security.yaml)."""
+        return self.superset_home / "user_passwords.json"
 
     @property
     def metadata_db(self) -> Path:
@@ -250,6 +260,11 @@ def bootstrap(paths: Paths) -> None:
             command.run()  # overwrites databases, datasets, charts, dashboards by UUID
         print(f"imported {len(contents)} bundle files from {BUNDLE_DIR}, DuckDB {paths.serve_db}")
         _print_summary(contents)
+        # roles, logins and row-level security are not in bundles: dashboards/security.yaml
+        try:
+            apply_security(paths.serve_db, paths.passwords_file)
+        except SecurityConfigError as exc:
+            raise BootstrapError(str(exc)) from exc
     print(credentials_hint(paths))
     print(f"bootstrap done in {time.monotonic() - started:.1f} s")
 

@@ -50,9 +50,6 @@ LANGUAGES = {
 }
 BABEL_DEFAULT_LOCALE = "zh"
 
-# Jinja in SQL and in RLS clauses, e.g. {{ current_username() }}: off, the clause is sent
-# literally and users see no rows.
-ENABLE_TEMPLATE_PROCESSING = True
 
 # CSRF stays on for the browser. REST clients log in at /api/v1/security/login (exempt),
 # send the JWT as a bearer token, and for POST/PUT/DELETE on Superset's own APIs fetch
@@ -61,7 +58,11 @@ ENABLE_TEMPLATE_PROCESSING = True
 WTF_CSRF_ENABLED = True
 
 # Native filters, cross-filters, drill-to-detail and drill-by are on by default in 6.1.
-FEATURE_FLAGS: dict[str, bool] = {}
+# Jinja in SQL and in RLS clauses, e.g. {{ current_username() }}, the login the row-level
+# security of dashboards/security.yaml filters on. It is a feature flag in 6.1: set as a
+# top-level key it is ignored, the clause is sent literally and every restricted user sees
+# no rows.
+FEATURE_FLAGS: dict[str, bool] = {"ENABLE_TEMPLATE_PROCESSING": True}
 
 # Offline-friendly Content Security Policy: only this server. It drops the defaults' hosts
 # for the telemetry pixel (scarf.sh), Google/Adobe fonts and map tiles, so the browser never

@@ -4,6 +4,7 @@ the connection can neither write nor touch the file system."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from decimal import Decimal
@@ -18,9 +19,55 @@ pytestmark = pytest.mark.superset
 
 # The business meaning of each saved metric, written independently of the dataset YAML: if a
 # metric's expression drifts (SUM → AVG, another column), the numbers below stop matching.
+# Values a mart already computed per row (rates, medians) are shown as MAX over one row.
 EXPECTED_METRICS = {
     "total_pipeline_amount_cny": "sum(pipeline_amount_cny)",
     "total_opportunity_count": "sum(opportunity_count)",
+    "median_response_minutes_value": "max(median_response_minutes)",
+    "p95_response_minutes_value": "max(p95_response_minutes)",
+    "response_target_minutes_value": "max(response_target_minutes)",
+    "share_within_target_value": "max(share_within_target)",
+    "process_compliance_rate_value": "max(process_compliance_rate)",
+    "compliance_target_value": "max(compliance_target)",
+    "knowledge_reuse_rate_value": "max(knowledge_reuse_rate)",
+    "reuse_target_value": "max(reuse_target)",
+    "squad_count": "count(*)",
+    "squad_compliance_rate_value": "max(process_compliance_rate)",
+    "alert_count": "count(*)",
+    "customer_day_count": "count(*)",
+    "health_score_avg": "avg(health_score)",
+    "task_count": "count(*)",
+    "lead_count": "count(*)",
+    "untouched_lead_count": "count(*) filter (where not is_touched)",
+    "within_target_lead_count": "count(*) filter (where is_within_target)",
+    "converted_lead_count": "count(*) filter (where is_converted)",
+    "lead_task_count": "count(*)",
+    "log_count": "count(*)",
+    "completeness_score_avg": "avg(completeness_score)",
+    "missing_field_total": "sum(missing_field_count)",
+    "missing_count_total": "sum(missing_count)",
+    "rep_log_count_total": "sum(log_count)",
+    "flagged_day_total": "sum(flagged_day_count)",
+    "rep_day_total": "sum(rep_day_count)",
+    "outstanding_total_cny": "sum(outstanding_cny)",
+    "not_due_total_cny": "sum(not_due_cny)",
+    "overdue_1_30_total_cny": "sum(overdue_1_30_cny)",
+    "overdue_31_60_total_cny": "sum(overdue_31_60_cny)",
+    "overdue_61_90_total_cny": "sum(overdue_61_90_cny)",
+    "overdue_over_90_total_cny": "sum(overdue_over_90_cny)",
+    "receivable_due_total_cny": "sum(receivable_due_cny)",
+    "collected_total_cny": "sum(collected_cny)",
+    "churned_total": "sum(churned_customers)",
+    "covered_total": "sum(covered_customers)",
+    "coverage_rate_value": "max(coverage_rate)",
+    "alerts_opened_total": "sum(alerts_opened)",
+    "alerts_followed_by_churn_total": "sum(alerts_followed_by_churn)",
+}
+FILTER_SQL = {
+    "==": "{col} = {val}",
+    ">": "{col} > {val}",
+    "IS TRUE": "{col}",
+    "IS FALSE": "not {col}",
 }
 
 
@@ -39,8 +86,19 @@ def _ids_by_uuid(api: requests.Session, base_url: str, resource: str) -> dict[st
     return {row["uuid"]: row["id"] for row in response.json()["result"]}
 
 
+def _as_api(value: Any) -> Any:
+    """A DuckDB date or timestamp as the API returns it: epoch milliseconds."""
+    if isinstance(value, datetime.date):
+        if not isinstance(value, datetime.datetime):
+            value = datetime.datetime.combine(value, datetime.time())
+        return value.replace(tzinfo=datetime.UTC).timestamp() * 1000
+    return value
+
+
 def _close(actual: Any, expected: Any) -> bool:
-    """Money to the cent (the API returns floats, DuckDB decimals); anything else exactly."""
+    """Money to the cent (the API returns floats, DuckDB decimals), dates as the API's epoch
+    milliseconds; anything else exactly."""
+    expected = _as_api(expected)
     if isinstance(expected, Decimal | float):
         return actual is not None and abs(Decimal(str(actual)) - Decimal(str(expected))) <= Decimal(
             "0.01"
@@ -48,46 +106,63 @@ def _close(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
-def _expected(served_db, table: str, group_by: list[str], metrics: list[str]) -> dict:
+def _where(query: dict) -> str:
+    """The chart's saved filters as SQL, from its query (only the operators the boards use)."""
+    parts = []
+    for item in query.get("filters", []):
+        assert item["op"] in FILTER_SQL, f"extend FILTER_SQL for {item['op']!r}"
+        value = item.get("val")
+        literal = f"'{value}'" if isinstance(value, str) else value
+        parts.append(FILTER_SQL[item["op"]].format(col=item["col"], val=literal))
+    return f" where {' and '.join(parts)}" if parts else ""
+
+
+def _expected(served_db, table: str, group_by: list[str], metrics: list[str], where: str) -> dict:
     """{group values: metric values} straight from the served file."""
     unknown = [metric for metric in metrics if metric not in EXPECTED_METRICS]
     assert not unknown, f"add the meaning of {unknown} to EXPECTED_METRICS"
     select = ", ".join([*group_by, *(EXPECTED_METRICS[metric] for metric in metrics)])
     group = f" group by {', '.join(group_by)}" if group_by else ""
-    rows = query_served_db(served_db, f"select {select} from marts.{table}{group}")
-    return {tuple(row[: len(group_by)]): tuple(row[len(group_by) :]) for row in rows}
+    rows = query_served_db(served_db, f"select {select} from marts.{table}{where}{group}")
+    return {tuple(map(_as_api, row[: len(group_by)])): tuple(row[len(group_by) :]) for row in rows}
 
 
 def _check_numbers(chart: dict, table: str, data: list[dict], served_db) -> None:
     """Compare a chart's rows with DuckDB, by the shape its viz type returns."""
-    form = json.loads(chart["query_context"])["form_data"]
+    query_context = json.loads(chart["query_context"])
+    form, query = query_context["form_data"], query_context["queries"][0]
+    where = _where(query)
     viz = chart["viz_type"]
     name = chart["slice_name"]
     if viz == "big_number_total":
-        expected = _expected(served_db, table, [], [form["metric"]])
+        expected = _expected(served_db, table, [], [form["metric"]], where)
         assert _close(data[0][form["metric"]], expected[()][0]), name
-    elif viz == "table" and form.get("query_mode") == "aggregate":
-        group_by, metrics = form["groupby"], form["metrics"]
-        expected = _expected(served_db, table, group_by, metrics)
+    elif viz == "table" and form.get("query_mode") == "raw":
+        (count,) = query_served_db(served_db, f"select count(*) from marts.{table}{where}")[0]
+        assert len(data) == min(count, query["row_limit"]), name
+        assert all(set(row) == set(form["all_columns"]) for row in data), name
+    elif viz in {"table", "pie"}:
+        group_by, metrics = form["groupby"], form.get("metrics") or [form["metric"]]
+        expected = _expected(served_db, table, group_by, metrics, where)
         actual = {tuple(row[c] for c in group_by): tuple(row[m] for m in metrics) for row in data}
         assert actual.keys() == expected.keys(), name
         for key, values in expected.items():
             assert all(map(_close, actual[key], values)), f"{name} {key}: {actual[key]} {values}"
-    elif viz == "echarts_timeseries_bar":
-        # pivoted: one row per x value, one column per series value
-        assert len(form["groupby"]) == 1 and len(form["metrics"]) == 1, f"extend the check: {name}"
-        x_axis, series = form["x_axis"], form["groupby"][0]
-        expected = _expected(served_db, table, [x_axis, series], form["metrics"])
-        assert {row[x_axis] for row in data} == {key[0] for key in expected}, name
-        for row in data:
-            for column, value in row.items():
-                if column == x_axis:
-                    continue
-                want = expected.get((row[x_axis], column))
-                if want is None:
-                    assert value is None, f"{name}: {row[x_axis]} × {column} should be empty"
-                else:
-                    assert _close(value, want[0]), f"{name}: {row[x_axis]} × {column}"
+    elif viz in {"echarts_timeseries_bar", "echarts_timeseries_line"}:
+        # pivoted: one row per x value, one column per series value (or per metric)
+        x_axis, metrics, series = form["x_axis"], form["metrics"], form["groupby"]
+        assert len(series) <= 1 and (not series or len(metrics) == 1), f"extend the check: {name}"
+        expected = _expected(served_db, table, [x_axis, *series], metrics, where)
+        by_x = {row[x_axis]: row for row in data}
+        assert len(by_x) == len({key[0] for key in expected}), name
+        for key, values in expected.items():
+            row = next((r for x, r in by_x.items() if _close(x, key[0])), None)
+            assert row is not None, f"{name}: no row for {key[0]}"
+            columns = [str(key[1])] if series else metrics
+            for column, want in zip(columns, values, strict=True):
+                assert _close(row[column], want) or (want is None and row[column] is None), (
+                    f"{name}: {key} {column} = {row[column]}, DuckDB {want}"
+                )
     else:
         pytest.fail(f"no numeric check for viz_type {viz!r} ({name}): add one here")
 
