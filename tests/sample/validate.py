@@ -96,7 +96,8 @@ def problems(
                 raw = row[index[name]] if name in index else None
             text = text_of(raw)
             if not text:
-                if col.get("required"):
+                # a from_path column without a header of its own takes its value from the path
+                if col.get("required") and not col.get("from_path"):
                     found.append(("missing_required", name))
                 continue
             typ = col["type"]
@@ -120,8 +121,11 @@ def problems(
                 found.append(("unknown_reference", name))
         pk = spec.get("primary_key") or []
         if pk and not found:
+            # a pk column missing from the header comes from the file path: one value per file
             key = tuple(
-                text_of(row.get(header_of.get(k, k)) if isinstance(row, dict) else row[index[k]])
+                text_of(row.get(header_of.get(k, k)))
+                if isinstance(row, dict)
+                else (row[index[k]] if k in index else None)
                 for k in pk
             )
             if key in keys:
