@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.checks import build_gx_checks
+from pipelines.freshness import freshness_sensor, served_freshness_checks
 from pipelines.ingest.assets import build_ingest_assets
 from pipelines.jobs import full_refresh_job
 from pipelines.outbox.assets import (
@@ -34,10 +35,10 @@ def defs() -> dg.Definitions:
             build_publish_asset(dbt_assets_def, manifest),
             build_outbox_asset(dbt_assets_def),
         ],
-        asset_checks=build_gx_checks(dbt_assets_def, manifest),
+        asset_checks=[*build_gx_checks(dbt_assets_def, manifest), *served_freshness_checks],
         jobs=[full_refresh_job, outbox_delivery_job],
         schedules=[daily_refresh_schedule, outbox_delivery_schedule],
-        sensors=[landing_sensor, run_failure_log],
+        sensors=[landing_sensor, run_failure_log, freshness_sensor],
         resources={
             "warehouse": Warehouse(),
             "dbt": DbtCliResource(
