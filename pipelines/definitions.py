@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.checks import build_gx_checks
+from pipelines.extract.assets import build_extract_assets
 from pipelines.freshness import freshness_sensor, served_freshness_checks
 from pipelines.ingest.assets import build_ingest_assets
 from pipelines.jobs import full_refresh_job
@@ -31,6 +32,7 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *build_ingest_assets(),
+            *build_extract_assets(),
             dbt_assets_def,
             build_publish_asset(dbt_assets_def, manifest),
             build_outbox_asset(dbt_assets_def),
