@@ -12,6 +12,57 @@ squads as (
     select * from {{ ref('stg_crm__squads') }}
 ),
 
+red_alerts as (
+    select * from {{ ref('fct_red_alerts') }}
+),
+
+receivables as (
+    select * from {{ ref('fct_receivables_daily') }}
+),
+
+reps as (
+    select * from {{ ref('stg_crm__reps') }}
+),
+
+-- red alerts opened in the month on customers the squad's reps owned at the opening
+red_alerts_monthly as (
+    select
+        reps.squad_id,
+        cast({{ sales_date_trunc('month', 'red_alerts.opened_date') }} as date) as month_start,
+        count(*) as red_alert_opened_count
+    from red_alerts
+    inner join reps
+        on red_alerts.owner_rep_id_at_open = reps.rep_id
+    group by reps.squad_id, cast({{ sales_date_trunc('month', 'red_alerts.opened_date') }} as date)
+),
+
+-- overdue receivables on the month's last balance day (month end, or the as-of day)
+month_last_balance_days as (
+    select
+        cast({{ sales_date_trunc('month', 'balance_date') }} as date) as month_start,
+        max(balance_date) as balance_date
+    from receivables
+    group by cast({{ sales_date_trunc('month', 'balance_date') }} as date)
+),
+
+overdue_monthly as (
+    select
+        receivables.squad_id,
+        month_last_balance_days.month_start,
+        sum(
+            receivables.overdue_1_30_cny
+            + receivables.overdue_31_60_cny
+            + receivables.overdue_61_90_cny
+            + receivables.overdue_over_90_cny
+        ) as overdue_receivables_cny,
+        sum(receivables.overdue_over_90_cny) as overdue_over_90_cny
+    from receivables
+    inner join month_last_balance_days
+        on receivables.balance_date = month_last_balance_days.balance_date
+    where receivables.squad_id is not null
+    group by receivables.squad_id, month_last_balance_days.month_start
+),
+
 reverse_monthly as (
     select
         squad_id,
@@ -43,6 +94,9 @@ scored as (
         coalesce(reverse_monthly.reverse_validation_flag_count, 0)
             as reverse_validation_flag_count,
         coalesce(reverse_monthly.rep_day_count, 0) as rep_day_count,
+        coalesce(red_alerts_monthly.red_alert_opened_count, 0) as red_alert_opened_count,
+        coalesce(overdue_monthly.overdue_receivables_cny, 0) as overdue_receivables_cny,
+        coalesce(overdue_monthly.overdue_over_90_cny, 0) as overdue_over_90_cny,
         (case when metrics.meets_response_target = false then 1 else 0 end)
         + (case when metrics.meets_compliance_target = false then 1 else 0 end)
         + (case when metrics.meets_reuse_target = false then 1 else 0 end) as missed_target_count,
@@ -80,6 +134,14 @@ scored as (
         on
             metrics.scope_id = reverse_monthly.squad_id
             and metrics.month_start = reverse_monthly.month_start
+    left join red_alerts_monthly
+        on
+            metrics.scope_id = red_alerts_monthly.squad_id
+            and metrics.month_start = red_alerts_monthly.month_start
+    left join overdue_monthly
+        on
+            metrics.scope_id = overdue_monthly.squad_id
+            and metrics.month_start = overdue_monthly.month_start
     where metrics.scope_type = 'squad'
 ),
 
@@ -92,6 +154,8 @@ final as (
                 missed_target_count desc,
                 shortfall_score desc,
                 reverse_validation_flag_count desc,
+                red_alert_opened_count desc,
+                overdue_receivables_cny desc,
                 squad_id asc
         ) as support_rank
     from scored
