@@ -1,12 +1,5 @@
 {#- Helpers of the sales-process models (issue 5). -#}
 
-{#- The value of a business rule from the rule_parameters seed, as a scalar subquery: rules live
-    in configuration, never as literals in SQL. -#}
-{% macro rule_parameter(name) -%}
-    (select max(rule_parameters.value) from {{ ref('rule_parameters') }} as rule_parameters
-        where rule_parameters.parameter = '{{ name }}')
-{%- endmacro %}
-
 {#- First element of a JSON array held as text (WeCom's tolist). -#}
 {% macro json_array_first(column) -%}
     {%- if adapter is defined -%}
@@ -36,31 +29,9 @@
     )
 {%- endmacro %}
 
-{#- Cross-database date and text helpers: dbt's own cross-database macros when dbt renders; a
-    DuckDB stand-in when SQLFluff's jinja templater (which has no `dbt` namespace) lints. -#}
-{% macro sales_datediff(first, second, part) -%}
-    {%- if dbt is defined -%}{{ dbt.datediff(first, second, part) }}
-    {%- else -%}date_diff('{{ part }}', {{ first }}, {{ second }}){%- endif -%}
-{%- endmacro %}
-
-{% macro sales_dateadd(part, amount, column) -%}
-    {%- if dbt is defined -%}{{ dbt.dateadd(part, amount, column) }}
-    {%- else -%}({{ column }} + to_days(cast({{ amount }} as integer))){%- endif -%}
-{%- endmacro %}
-
-{% macro sales_date_trunc(part, column) -%}
-    {%- if dbt is defined -%}{{ dbt.date_trunc(part, column) }}
-    {%- else -%}date_trunc('{{ part }}', {{ column }}){%- endif -%}
-{%- endmacro %}
-
 {% macro sales_seeded_hash(seed, column) -%}
     {%- if dbt is defined -%}{{ dbt.hash(dbt.concat([seed, "'|'", column])) }}
     {%- else -%}md5(concat({{ seed }}, '|', {{ column }})){%- endif -%}
-{%- endmacro %}
-
-{% macro sales_listagg(measure, delimiter, order_by) -%}
-    {%- if dbt is defined -%}{{ dbt.listagg(measure, delimiter, order_by) }}
-    {%- else -%}string_agg({{ measure }}, {{ delimiter }} {{ order_by }}){%- endif -%}
 {%- endmacro %}
 
 {#- Reporting months from the first opportunity to the month after the last close. -#}

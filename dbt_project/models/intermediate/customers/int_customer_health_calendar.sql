@@ -30,7 +30,7 @@ rule_parameters as (
 
 rules as (
     select
-        {{ customer_rule_values(['h2_window_days', 'h3_window_days']) }}
+        {{ rule_parameter_columns(['h2_window_days', 'h3_window_days']) }}
     from rule_parameters
 ),
 
@@ -55,7 +55,7 @@ final as (
     select
         bounds.first_fact_date,
         bounds.latest_fact_date,
-        {{ customer_add_days(
+        {{ add_days(
             'bounds.first_fact_date',
             'case when rules.h2_window_days > rules.h3_window_days
                 then rules.h2_window_days else rules.h3_window_days end - 1'

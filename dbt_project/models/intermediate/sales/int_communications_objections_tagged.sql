@@ -35,7 +35,7 @@ final as (
         communicated_at,
         objection_category,
         count(*) as matched_keyword_count,
-        {{ sales_listagg('keyword', "'、'", 'order by keyword') }} as matched_keywords
+        {{ lm_listagg('keyword', "'、'", 'order by keyword') }} as matched_keywords
     from matches
     group by
         communication_id,

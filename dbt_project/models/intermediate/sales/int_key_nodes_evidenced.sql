@@ -60,9 +60,9 @@ stage_nodes_evidenced as (
             stage_nodes.opportunity_id = sales_logs.opportunity_id
             and stage_nodes.evidence_template_code = sales_logs.template_code
             and sales_logs.log_at
-            >= {{ sales_dateadd('day', '-1 * evidence_days', 'stage_nodes.reached_at') }}
+            >= {{ lm_dateadd('day', '-1 * evidence_days', 'stage_nodes.reached_at') }}
             and sales_logs.log_at
-            <= {{ sales_dateadd('day', 'evidence_window.evidence_days', 'stage_nodes.reached_at') }}
+            <= {{ lm_dateadd('day', 'evidence_window.evidence_days', 'stage_nodes.reached_at') }}
     group by
         stage_nodes.node_event_id,
         stage_nodes.opportunity_id,
@@ -94,7 +94,7 @@ contract_level_changes as (
             contract_nodes.customer_id = level_changes.customer_id
             and contract_nodes.reached_at <= level_changes.changed_at
             and level_changes.changed_at
-            <= {{ sales_dateadd('day', 'evidence_window.evidence_days', 'contract_nodes.reached_at')
+            <= {{ lm_dateadd('day', 'evidence_window.evidence_days', 'contract_nodes.reached_at')
             }}
     group by contract_nodes.node_event_id
 ),
@@ -111,7 +111,7 @@ contract_service_tasks as (
             and tasks.task_type = 'service'
             and contract_nodes.reached_at <= tasks.created_at
             and tasks.created_at
-            <= {{ sales_dateadd('day', 'evidence_window.evidence_days', 'contract_nodes.reached_at')
+            <= {{ lm_dateadd('day', 'evidence_window.evidence_days', 'contract_nodes.reached_at')
             }}
     group by contract_nodes.node_event_id
 ),

@@ -92,7 +92,7 @@ final as (
             when owner_at_creation.owner_rep_id is not null then 'customer_owner'
             when routed.routed_rep_id is not null then 'routing'
         end as follow_up_assigned_by,
-        {{ sales_datediff('leads.created_at', 'first_touches.first_touch_at', 'second') }} / 60.0
+        {{ lm_datediff('leads.created_at', 'first_touches.first_touch_at', 'second') }} / 60.0
             as response_minutes
     from leads
     left join customers

@@ -13,7 +13,7 @@ spine as (
 final as (
     select
         cast(spine.date_month as date) as month_start,
-        cast({{ sales_dateadd('month', 1, 'spine.date_month') }} as date) as next_month_start
+        cast({{ lm_dateadd('month', 1, 'spine.date_month') }} as date) as next_month_start
     from spine
     where exists (select 1 from opportunities)
 )

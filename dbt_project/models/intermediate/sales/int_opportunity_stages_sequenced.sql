@@ -53,12 +53,12 @@ final as (
         sequenced.left_at,
         sequenced.changed_by_rep_id,
         sequenced.recency_rank = 1 as is_current_stage,
-        {{ sales_datediff('sequenced.entered_at', 'sequenced.until_at', 'day') }}
+        {{ lm_datediff('sequenced.entered_at', 'sequenced.until_at', 'day') }}
             as days_in_stage,
         coalesce(
             stages.is_open
             and stages.max_days_in_stage is not null
-            and {{ sales_datediff('sequenced.entered_at', 'sequenced.until_at', 'day') }}
+            and {{ lm_datediff('sequenced.entered_at', 'sequenced.until_at', 'day') }}
             > stages.max_days_in_stage,
             false
         ) as is_stuck

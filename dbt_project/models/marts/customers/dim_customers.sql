@@ -48,7 +48,7 @@ rule_parameters as (
 
 rules as (
     select
-        {{ customer_rule_values([
+        {{ rule_parameter_columns([
             'key_customer_min_purchase_cny', 'key_customer_purchase_window_days',
             'key_customer_min_chain_completeness'
         ]) }}
@@ -73,7 +73,7 @@ trailing_purchases as (
     cross join rules
     where
         orders.order_date <= calendar.as_of_date
-        and orders.order_date > {{ customer_add_days(
+        and orders.order_date > {{ add_days(
             'calendar.as_of_date', '0 - rules.key_customer_purchase_window_days'
         ) }}
     group by orders.customer_id

@@ -21,7 +21,7 @@ rule_parameters as (
 
 rules as (
     select
-        {{ customer_rule_values(['activation_task_due_days']) }}
+        {{ rule_parameter_columns(['activation_task_due_days']) }}
     from rule_parameters
 ),
 
@@ -81,7 +81,7 @@ final as (
         health_indicators.indicator_name,
         opening_day_indicators.owner_rep_id,
         opening_day_indicators.opened_date as created_date,
-        {{ customer_add_days(
+        {{ add_days(
             'opening_day_indicators.opened_date', 'rules.activation_task_due_days'
         ) }} as due_date,
         health_indicators.task_title,

@@ -23,23 +23,23 @@ rule_parameters as (
 
 rules as (
     select
-        {{ customer_rule_values(['churn_alert_lookback_days']) }}
+        {{ rule_parameter_columns(['churn_alert_lookback_days']) }}
     from rule_parameters
 ),
 
 judged as (
     select
         alerts.alert_id,
-        {{ customer_month_start('alerts.opened_date') }} as alert_month,
+        {{ month_start('alerts.opened_date') }} as alert_month,
         coalesce(
             customers.churned_date > alerts.opened_date
             and customers.churned_date <= calendar.as_of_date
             and customers.churned_date
-            <= {{ customer_add_days('alerts.last_red_date', 'rules.churn_alert_lookback_days') }},
+            <= {{ add_days('alerts.last_red_date', 'rules.churn_alert_lookback_days') }},
             false
         ) as is_followed_by_churn,
         (
-            {{ customer_add_days('alerts.last_red_date', 'rules.churn_alert_lookback_days') }}
+            {{ add_days('alerts.last_red_date', 'rules.churn_alert_lookback_days') }}
             <= calendar.as_of_date
             and not alerts.is_open
         )

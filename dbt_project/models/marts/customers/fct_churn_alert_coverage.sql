@@ -23,7 +23,7 @@ rule_parameters as (
 
 rules as (
     select
-        {{ customer_rule_values(['churn_alert_lookback_days']) }}
+        {{ rule_parameter_columns(['churn_alert_lookback_days']) }}
     from rule_parameters
 ),
 
@@ -31,7 +31,7 @@ churned as (
     select
         customers.customer_id,
         customers.churned_date,
-        {{ customer_add_days('customers.churned_date', '0 - rules.churn_alert_lookback_days') }}
+        {{ add_days('customers.churned_date', '0 - rules.churn_alert_lookback_days') }}
             as lookback_start
     from customers
     cross join calendar
@@ -59,9 +59,9 @@ per_customer as (
     select
         churned.customer_id,
         first_red_days.first_red_date,
-        {{ customer_month_start('churned.churned_date') }} as churn_month,
+        {{ month_start('churned.churned_date') }} as churn_month,
         first_red_days.first_red_date is not null as is_covered,
-        {{ customer_days_between('first_red_days.first_red_date', 'churned.churned_date') }}
+        {{ lm_datediff('first_red_days.first_red_date', 'churned.churned_date', 'day') }}
             as lead_time_days
     from churned
     left join first_red_days

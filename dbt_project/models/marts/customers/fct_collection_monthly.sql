@@ -37,7 +37,7 @@ bounds as (
 
 months as (
     select distinct
-        {{ customer_month_start('spine.date_day') }} as month_start
+        {{ month_start('spine.date_day') }} as month_start
     from ({{ customer_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.as_of_date') }})
         as spine
 ),
@@ -45,14 +45,14 @@ months as (
 month_bounds as (
     select
         month_start,
-        {{ customer_add_days('month_start', '32') }} as month_plus_32
+        {{ add_days('month_start', '32') }} as month_plus_32
     from months
 ),
 
 month_ends as (
     select
         month_start,
-        {{ customer_add_days(customer_month_start('month_plus_32'), '-1') }} as month_end
+        {{ add_days(month_start('month_plus_32'), '-1') }} as month_end
     from month_bounds
 ),
 
@@ -135,11 +135,11 @@ owners as (
         on
             due_by_customer.customer_id = ownership_periods.customer_id
             and ownership_periods.valid_from
-            < {{ customer_add_days('due_by_customer.month_end', '1') }}
+            < {{ add_days('due_by_customer.month_end', '1') }}
             and (
                 ownership_periods.valid_to is null
                 or ownership_periods.valid_to
-                >= {{ customer_add_days('due_by_customer.month_end', '1') }}
+                >= {{ add_days('due_by_customer.month_end', '1') }}
             )
 ),
 

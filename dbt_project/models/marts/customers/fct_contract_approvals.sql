@@ -23,7 +23,7 @@ rule_parameters as (
 
 rules as (
     select
-        {{ customer_rule_values(['key_node_evidence_days']) }}
+        {{ rule_parameter_columns(['key_node_evidence_days']) }}
     from rule_parameters
 ),
 
@@ -74,7 +74,7 @@ service_tasks as (
             and tasks.task_type = 'service'
             and approved.approved_at <= tasks.created_at
             and cast(tasks.created_at as date)
-            <= {{ customer_add_days('approved.approved_date', 'rules.key_node_evidence_days') }}
+            <= {{ add_days('approved.approved_date', 'rules.key_node_evidence_days') }}
 ),
 
 final as (

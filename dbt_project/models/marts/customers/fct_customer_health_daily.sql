@@ -49,7 +49,7 @@ rule_parameters as (
 
 rules as (
     select
-        {{ customer_rule_values([
+        {{ rule_parameter_columns([
             'h1_min_meeting_minutes', 'h1_lookback_days', 'h2_min_proposals', 'h2_window_days',
             'h3_min_interactions', 'h3_window_days', 'h4_min_on_time_rate',
             'red_min_failing', 'yellow_min_failing'
@@ -77,10 +77,10 @@ customer_days as (
     select
         customers.customer_id,
         days.date_day as health_date,
-        {{ customer_add_days('days.date_day', '1') }} as next_date,
-        {{ customer_add_days('days.date_day', '1 - rules.h1_lookback_days') }} as h1_window_start,
-        {{ customer_add_days('days.date_day', '1 - rules.h2_window_days') }} as h2_window_start,
-        {{ customer_add_days('days.date_day', '1 - rules.h3_window_days') }} as h3_window_start
+        {{ add_days('days.date_day', '1') }} as next_date,
+        {{ add_days('days.date_day', '1 - rules.h1_lookback_days') }} as h1_window_start,
+        {{ add_days('days.date_day', '1 - rules.h2_window_days') }} as h2_window_start,
+        {{ add_days('days.date_day', '1 - rules.h3_window_days') }} as h3_window_start
     from customers
     inner join days
         on
@@ -97,7 +97,7 @@ technical_exchanges as (
         customer_id,
         start_at,
         cast(start_at as date) as meeting_date,
-        {{ customer_minutes_between('start_at', 'end_at') }} as meeting_minutes
+        {{ minutes_between('start_at', 'end_at') }} as meeting_minutes
     from meetings
     where meeting_type = 'technical_exchange' and customer_id is not null
 ),
@@ -145,7 +145,7 @@ h2_counts as (
         customer_days.customer_id,
         customer_days.health_date,
         count(*) as proposal_count,
-        {{ customer_listagg('proposals.document_id', 'order by proposals.document_id') }}
+        {{ lm_listagg('proposals.document_id', "','", 'order by proposals.document_id') }}
             as proposal_ids
     from customer_days
     inner join proposals

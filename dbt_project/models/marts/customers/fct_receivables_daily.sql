@@ -81,7 +81,7 @@ invoice_balances as (
         invoice_days.invoice_id,
         invoice_days.customer_id,
         invoice_days.balance_date,
-        {{ customer_days_between('invoice_days.due_date', 'invoice_days.balance_date') }}
+        {{ lm_datediff('invoice_days.due_date', 'invoice_days.balance_date', 'day') }}
             as days_overdue,
         invoice_days.amount_cny - coalesce(sum(payments.amount_cny), 0) as balance_cny
     from invoice_days
@@ -127,11 +127,11 @@ owners as (
         on
             customer_days.customer_id = ownership_periods.customer_id
             and ownership_periods.valid_from
-            < {{ customer_add_days('customer_days.balance_date', '1') }}
+            < {{ add_days('customer_days.balance_date', '1') }}
             and (
                 ownership_periods.valid_to is null
                 or ownership_periods.valid_to
-                >= {{ customer_add_days('customer_days.balance_date', '1') }}
+                >= {{ add_days('customer_days.balance_date', '1') }}
             )
 ),
 

@@ -81,7 +81,7 @@ closed as (
         red_runs.alert_number,
         case
             when red_runs.last_red_date < customer_last_days.last_evaluated_date
-                then {{ customer_add_days('red_runs.last_red_date', '1') }}
+                then {{ add_days('red_runs.last_red_date', '1') }}
             when customers.churned_date <= calendar.as_of_date
                 then customers.churned_date
         end as closed_date,

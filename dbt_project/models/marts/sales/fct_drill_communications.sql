@@ -46,7 +46,7 @@ ranked as (
 objections as (
     select
         communication_id,
-        {{ sales_listagg('objection_category', "'、'", 'order by objection_category') }}
+        {{ lm_listagg('objection_category', "'、'", 'order by objection_category') }}
             as objection_categories
     from tagged
     group by communication_id

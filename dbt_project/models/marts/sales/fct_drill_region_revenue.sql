@@ -25,7 +25,7 @@ won as (
         customers.customer_name,
         customers.region_id,
         regions.region_name,
-        cast({{ sales_date_trunc('month', 'contracts.approved_at') }} as date) as month_start
+        cast({{ lm_date_trunc('month', 'contracts.approved_at') }} as date) as month_start
     from contracts
     inner join customers
         on contracts.customer_id = customers.customer_id

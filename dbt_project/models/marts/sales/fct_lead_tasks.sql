@@ -21,7 +21,7 @@ final as (
             when 'legal' then leads.legal_rep_id
         end as assignee_rep_id,
         leads.created_at as task_created_at,
-        {{ sales_dateadd('hour', 'task_templates.due_hours', 'leads.created_at') }} as due_at
+        {{ lm_dateadd('hour', 'task_templates.due_hours', 'leads.created_at') }} as due_at
     from leads
     cross join task_templates
 )

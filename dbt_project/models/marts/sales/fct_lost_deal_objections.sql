@@ -32,7 +32,7 @@ lost as (
         opportunities.opportunity_id,
         opportunities.customer_id,
         opportunities.closed_at,
-        cast({{ sales_date_trunc('month', 'opportunities.closed_at') }} as date) as month_start,
+        cast({{ lm_date_trunc('month', 'opportunities.closed_at') }} as date) as month_start,
         customers.region_id,
         regions.region_name
     from opportunities
@@ -58,7 +58,7 @@ mentions as (
         on
             lost.customer_id = tagged.customer_id
             and lost.closed_at >= tagged.communicated_at
-            and {{ sales_datediff('tagged.communicated_at', 'lost.closed_at', 'day') }}
+            and {{ lm_datediff('tagged.communicated_at', 'lost.closed_at', 'day') }}
             <= {{ rule_parameter('lost_deal_lookback_days') }}
             and (tagged.opportunity_id is null or lost.opportunity_id = tagged.opportunity_id)
 ),

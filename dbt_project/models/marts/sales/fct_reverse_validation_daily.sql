@@ -66,7 +66,7 @@ final as (
         reps.rep_name,
         reps.squad_id,
         counted.activity_date,
-        cast({{ sales_date_trunc('week', 'counted.activity_date') }} as date) as week_start,
+        cast({{ lm_date_trunc('week', 'counted.activity_date') }} as date) as week_start,
         counted.reported_customer_count,
         counted.wecom_customer_count,
         case

@@ -16,7 +16,7 @@ final as (
         sum(case when is_filled then 1 else 0 end) as filled_field_count,
         sum(case when is_filled then 1 else 0 end) * 1.0 / count(*) as completeness_score,
         sum(case when is_filled then 0 else 1 end) as missing_field_count,
-        {{ sales_listagg(
+        {{ lm_listagg(
             "case when not is_filled then field_label end", "'、'", "order by field_label"
         ) }}
             as missing_fields,

@@ -22,7 +22,7 @@ logs as (
         sales_logs.template_code,
         sales_logs.log_at,
         customers.region_id,
-        cast({{ sales_date_trunc('week', 'sales_logs.log_at') }} as date) as week_start
+        cast({{ lm_date_trunc('week', 'sales_logs.log_at') }} as date) as week_start
     from sales_logs
     inner join customers
         on sales_logs.customer_id = customers.customer_id
@@ -66,7 +66,7 @@ conversions as (
             case
                 when
                     demos.log_id is not null
-                    and {{ sales_datediff('first_visits.first_visit_at', 'demos.log_at', 'day') }}
+                    and {{ lm_datediff('first_visits.first_visit_at', 'demos.log_at', 'day') }}
                     <= {{ rule_parameter('demo_conversion_window_days') }}
                     then 1
                 else 0
@@ -90,7 +90,7 @@ conversion_cells as (
         max(
             case
                 when
-                    {{ sales_datediff('conversions.week_start', 'as_of.as_of_date', 'day') }}
+                    {{ lm_datediff('conversions.week_start', 'as_of.as_of_date', 'day') }}
                     >= 6 + {{ rule_parameter('demo_conversion_window_days') }}
                     then 1
                 else 0

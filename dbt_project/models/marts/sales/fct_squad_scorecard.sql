@@ -28,21 +28,21 @@ reps as (
 red_alerts_monthly as (
     select
         reps.squad_id,
-        cast({{ sales_date_trunc('month', 'red_alerts.opened_date') }} as date) as month_start,
+        cast({{ lm_date_trunc('month', 'red_alerts.opened_date') }} as date) as month_start,
         count(*) as red_alert_opened_count
     from red_alerts
     inner join reps
         on red_alerts.owner_rep_id_at_open = reps.rep_id
-    group by reps.squad_id, cast({{ sales_date_trunc('month', 'red_alerts.opened_date') }} as date)
+    group by reps.squad_id, cast({{ lm_date_trunc('month', 'red_alerts.opened_date') }} as date)
 ),
 
 -- overdue receivables on the month's last balance day (month end, or the as-of day)
 month_last_balance_days as (
     select
-        cast({{ sales_date_trunc('month', 'balance_date') }} as date) as month_start,
+        cast({{ lm_date_trunc('month', 'balance_date') }} as date) as month_start,
         max(balance_date) as balance_date
     from receivables
-    group by cast({{ sales_date_trunc('month', 'balance_date') }} as date)
+    group by cast({{ lm_date_trunc('month', 'balance_date') }} as date)
 ),
 
 overdue_monthly as (
@@ -66,12 +66,12 @@ overdue_monthly as (
 reverse_monthly as (
     select
         squad_id,
-        cast({{ sales_date_trunc('month', 'activity_date') }} as date) as month_start,
+        cast({{ lm_date_trunc('month', 'activity_date') }} as date) as month_start,
         count(*) as rep_day_count,
         sum(case when is_flagged then 1 else 0 end) as reverse_validation_flag_count
     from reverse_daily
     where squad_id is not null
-    group by squad_id, cast({{ sales_date_trunc('month', 'activity_date') }} as date)
+    group by squad_id, cast({{ lm_date_trunc('month', 'activity_date') }} as date)
 ),
 
 scored as (
