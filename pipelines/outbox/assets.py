@@ -51,7 +51,7 @@ def build_outbox_asset(dbt_assets_def: dg.AssetsDefinition) -> dg.AssetsDefiniti
 
 outbox_delivery_job = dg.define_asset_job(
     name="outbox_delivery",
-    selection=dg.AssetSelection.keys(dg.AssetKey(["ops", "outbox"])),
+    selection=dg.AssetSelection.assets(dg.AssetKey(["ops", "outbox"])),
     description="Deliver the outbox messages that are due (retries between full refreshes).",
 )
 
