@@ -62,6 +62,13 @@ EXPECTED_METRICS = {
     "coverage_rate_value": "max(coverage_rate)",
     "alerts_opened_total": "sum(alerts_opened)",
     "alerts_followed_by_churn_total": "sum(alerts_followed_by_churn)",
+    "won_amount_total_cny": "sum(won_amount_cny)",
+    "won_contract_count": "count(*)",
+    "heat_map_log_total": "sum(log_count)",
+}
+# Calculated columns a chart groups by, written independently of the dataset YAML.
+EXPECTED_COLUMNS = {
+    "region_template": "region_name || ' · ' || template_code",
 }
 FILTER_SQL = {
     "==": "{col} = {val}",
@@ -121,8 +128,9 @@ def _expected(served_db, table: str, group_by: list[str], metrics: list[str], wh
     """{group values: metric values} straight from the served file."""
     unknown = [metric for metric in metrics if metric not in EXPECTED_METRICS]
     assert not unknown, f"add the meaning of {unknown} to EXPECTED_METRICS"
-    select = ", ".join([*group_by, *(EXPECTED_METRICS[metric] for metric in metrics)])
-    group = f" group by {', '.join(group_by)}" if group_by else ""
+    columns = [EXPECTED_COLUMNS.get(column, column) for column in group_by]
+    select = ", ".join([*columns, *(EXPECTED_METRICS[metric] for metric in metrics)])
+    group = f" group by {', '.join(columns)}" if group_by else ""
     rows = query_served_db(served_db, f"select {select} from marts.{table}{where}{group}")
     return {tuple(map(_as_api, row[: len(group_by)])): tuple(row[len(group_by) :]) for row in rows}
 
@@ -163,6 +171,14 @@ def _check_numbers(chart: dict, table: str, data: list[dict], served_db) -> None
                 assert _close(row[column], want) or (want is None and row[column] is None), (
                     f"{name}: {key} {column} = {row[column]}, DuckDB {want}"
                 )
+    elif viz == "heatmap_v2":
+        # one row per (x, y) cell with the metric, plus the rank the plugin colours by
+        x_axis, y_axis, metric = form["x_axis"], form["groupby"], form["metric"]
+        expected = _expected(served_db, table, [x_axis, y_axis], [metric], where)
+        actual = {(row[x_axis], row[y_axis]): (row[metric],) for row in data}
+        assert actual.keys() == expected.keys(), name
+        for key, values in expected.items():
+            assert all(map(_close, actual[key], values)), f"{name} {key}: {actual[key]} {values}"
     else:
         pytest.fail(f"no numeric check for viz_type {viz!r} ({name}): add one here")
 
