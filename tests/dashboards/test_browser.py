@@ -1,6 +1,8 @@
-"""A manager's view: log in through the React form in headless Chromium, open each dashboard,
-wait until every chart is drawn, keep a screenshot in artifacts/screenshots/, and check that
-it shows data and Chinese text that really renders (fonts-noto-cjk)."""
+"""A manager's view: log in through the React form in headless Chromium as the roster's sales
+director, open each dashboard, wait until every chart is drawn, keep a screenshot in
+artifacts/screenshots/, and check that it shows data and Chinese text that really renders
+(fonts-noto-cjk). Then click through 业绩穿透: a region, one of its top opportunities, down to
+the owner's last communications, each step checked against DuckDB."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.dashboards.helpers import REPO_ROOT, Bundle, SupersetServer
+from tests.dashboards.helpers import REPO_ROOT, Bundle, SupersetServer, query_served_db
 
 pytestmark = [pytest.mark.superset, pytest.mark.browser]
 
@@ -92,10 +94,22 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _log_in(page: Page, server: SupersetServer) -> None:
+@pytest.fixture(scope="module")
+def manager(superset_server: SupersetServer) -> tuple[str, str]:
+    """(login, password) of the roster's active sales director (role Lastmile Manager)."""
+    rows = query_served_db(
+        superset_server.served_db,
+        "select rep_id from marts.dim_sales_staff "
+        "where rep_role = 'sales_director' and is_active order by rep_id limit 1",
+    )
+    assert rows, "the roster has no active sales director"
+    return rows[0][0], superset_server.user_password(rows[0][0])
+
+
+def _log_in(page: Page, server: SupersetServer, login: tuple[str, str]) -> None:
     page.goto(f"{server.base_url}/login/")
-    page.fill("#username", server.username)
-    page.fill("#password", server.password)
+    page.fill("#username", login[0])
+    page.fill("#password", login[1])
     page.press("#password", "Enter")
     page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
 
@@ -114,13 +128,13 @@ def _wait_until_drawn(page: Page, expected: int) -> list[dict]:
 
 
 def test_dashboards_draw_every_chart_in_chinese(
-    browser: Browser, superset_server: SupersetServer, bundle: Bundle
+    browser: Browser, superset_server: SupersetServer, bundle: Bundle, manager: tuple[str, str]
 ) -> None:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     try:
-        _log_in(page, superset_server)
+        _log_in(page, superset_server, manager)
         for dashboard in bundle.dashboards.values():
             chart_names = [
                 bundle.charts[uuid]["slice_name"] for uuid in bundle.chart_uuids(dashboard)
@@ -149,5 +163,123 @@ def test_dashboards_draw_every_chart_in_chinese(
             assert page.evaluate(GLYPHS_RENDER_JS, [["销", "售", "额"], title_font]), (
                 f"Chinese glyphs render as boxes in {title_font!r}: install fonts-noto-cjk"
             )
+    finally:
+        context.close()
+
+
+# --- 业绩穿透: region → top opportunities → communications ------------------------------------
+
+DRILL_SLUG = "drill-through"
+REGION_CHART = "区域业绩排行（点击区域穿透）"
+TOP_CHART = "区域前三大在途商机（阶段与停留天数）"
+COMMUNICATIONS_CHART = "负责人最近三次沟通"
+OBJECTIONS_CHART = "异议与建议话术"
+
+# A table chart's rows as lists of cell texts, and its header texts.
+TABLE_JS = """
+(name) => {
+  const chart = document.querySelector(`[data-test-chart-name="${name}"]`);
+  const headers = Array.from(chart.querySelectorAll('table thead th'))
+    .map(th => th.innerText.trim());
+  const rows = Array.from(chart.querySelectorAll('table tbody tr')).map(
+    tr => Array.from(tr.querySelectorAll('td')).map(td => td.innerText.trim()));
+  return {headers, rows};
+}
+"""
+
+
+def _column(page: Page, chart: str, header: str) -> list[str] | None:
+    """The texts of one column, or None while the table is (re)loading."""
+    table = page.evaluate(TABLE_JS, chart)
+    if header not in table["headers"]:
+        return None
+    index = table["headers"].index(header)
+    return [row[index] for row in table["rows"] if len(row) > index]
+
+
+def _wait_for_column(page: Page, chart: str, header: str, wanted: list[str]) -> None:
+    """Poll until the table's column holds exactly `wanted` (in any order)."""
+    deadline = page.evaluate("Date.now()") + DRAW_TIMEOUT_MS
+    while sorted(shown := _column(page, chart, header) or []) != sorted(wanted):
+        assert page.evaluate("Date.now()") < deadline, f"{chart}: {header} = {shown}, want {wanted}"
+        page.wait_for_timeout(250)
+
+
+def _cell(page: Page, chart: str, text: str):
+    return (
+        page.locator(f'[data-test-chart-name="{chart}"] table tbody td').filter(has_text=text).first
+    )
+
+
+def test_drill_through_region_to_opportunity_to_communications(
+    browser: Browser, superset_server: SupersetServer, bundle: Bundle, manager: tuple[str, str]
+) -> None:
+    served_db = superset_server.served_db
+    # an opportunity whose communications mention objections (the whole path has rows), else
+    # the largest one; its region
+    region, opportunity, customer = query_served_db(
+        served_db,
+        "select top.region_name, top.opportunity_id, top.customer_name "
+        "from marts.fct_drill_top_opportunities as top left join ("
+        "select opportunity_id, count(*) as mentions from marts.fct_drill_objections group by 1"
+        ") as objections on top.opportunity_id = objections.opportunity_id "
+        "order by coalesce(objections.mentions, 0) desc, top.amount_cny desc limit 1",
+    )[0]
+    opportunities = query_served_db(
+        served_db,
+        "select opportunity_id from marts.fct_drill_top_opportunities "
+        f"where region_name = '{region}'",
+    )
+    objections = query_served_db(
+        served_db,
+        f"select count(*) from marts.fct_drill_objections where opportunity_id = '{opportunity}'",
+    )[0][0]
+    communications = query_served_db(
+        served_db,
+        "select communication_id, customer_id, customer_name from marts.fct_drill_communications "
+        f"where opportunity_id = '{opportunity}' order by communication_rank",
+    )
+    assert communications, f"{opportunity} has no communications"
+    # the communications are the opportunity's customer's, and no more than the last 3
+    assert {row[2] for row in communications} == {customer} and len(communications) <= 3
+    other_regions = query_served_db(
+        served_db,
+        f"select count(*) from marts.fct_drill_top_opportunities where region_name <> '{region}'",
+    )[0][0]
+    assert other_regions, "one region only: clicking it would filter nothing"
+
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        _log_in(page, superset_server, manager)
+        page.goto(f"{superset_server.base_url}/superset/dashboard/{DRILL_SLUG}/")
+        drill = next(d for d in bundle.dashboards.values() if d.get("slug") == DRILL_SLUG)
+        _wait_until_drawn(page, len(bundle.chart_uuids(drill)))
+        assert len(set(_column(page, TOP_CHART, "区域名称") or [])) > 1, "starts unfiltered"
+
+        # 1. a region: the top opportunities narrow to that region's, as in DuckDB
+        _cell(page, REGION_CHART, region).click()
+        _wait_for_column(page, TOP_CHART, "商机编号", [row[0] for row in opportunities])
+        assert set(_column(page, TOP_CHART, "区域名称")) == {region}
+        _wait_until_drawn(page, len(bundle.chart_uuids(drill)))
+        page.screenshot(path=str(SCREENSHOT_DIR / "drill-through-1-region.png"), full_page=True)
+
+        # 2. an opportunity: the communications narrow to its owner's last ones with its customer
+        _cell(page, TOP_CHART, opportunity).click()
+        _wait_for_column(
+            page, COMMUNICATIONS_CHART, "商机编号", [opportunity] * len(communications)
+        )
+        assert set(_column(page, COMMUNICATIONS_CHART, "客户名称")) == {customer}
+        assert [
+            int(rank) for rank in _column(page, COMMUNICATIONS_CHART, "沟通顺序（1为最近）")
+        ] == (list(range(1, len(communications) + 1)))
+        if objections:
+            _wait_for_column(page, OBJECTIONS_CHART, "商机编号", [opportunity] * objections)
+        states = page.evaluate(CHART_STATES_JS)
+        assert not [state for state in states if state["state"] == "error"], states
+        page.screenshot(
+            path=str(SCREENSHOT_DIR / "drill-through-2-opportunity.png"), full_page=True
+        )
     finally:
         context.close()
