@@ -1,7 +1,7 @@
 """Build or update Lastmile's Superset in one process, idempotently.
 
     .venv-superset/bin/python dashboards/bootstrap.py                # migrate, init, import
-    .venv-superset/bin/python dashboards/bootstrap.py --credentials  # where the login is
+    .venv-superset/bin/python dashboards/bootstrap.py --credentials  # where the logins are
 
 Environment (all optional):
     LASTMILE_HOME          runtime data root, default <repo>/var
@@ -270,15 +270,21 @@ def bootstrap(paths: Paths) -> None:
 
 
 def credentials_hint(paths: Paths) -> str:
-    """The admin login, for `make demo` to print: the generated password is this installation's
-    own (mode-600 file, never committed); a password from the environment is not echoed."""
+    """The admin login and where the roster's logins are, for `make demo` to print: the
+    generated passwords are this installation's own (mode-600 files, never committed); a
+    password from the environment is not echoed."""
     if not paths.secrets_file.is_file():
         raise BootstrapError(f"{paths.secrets_file} does not exist yet: run the bootstrap first")
-    if os.environ.get("LASTMILE_SUPERSET_ADMIN_PASSWORD"):
-        username, _ = admin_credentials(paths)
-        return f"Superset login: {username} / $LASTMILE_SUPERSET_ADMIN_PASSWORD"
     username, password = admin_credentials(paths)
-    return f"Superset login: {username} / {password}   (stored in {paths.secrets_file})"
+    if os.environ.get("LASTMILE_SUPERSET_ADMIN_PASSWORD"):
+        admin = f"Superset login: {username} / $LASTMILE_SUPERSET_ADMIN_PASSWORD"
+    else:
+        admin = f"Superset login: {username} / {password}   (stored in {paths.secrets_file})"
+    return (
+        f"{admin}\n"
+        "Roster logins (username = CRM rep id, and lastmile_analyst): passwords in "
+        f"{paths.passwords_file}; roles and row-level security from dashboards/security.yaml"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
