@@ -6,6 +6,7 @@
 """
 
 import argparse
+import os
 import sys
 
 import dagster as dg
@@ -16,9 +17,42 @@ from pipelines.definitions import defs
 from pipelines.jobs import full_refresh_job
 
 
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the runs still marked as started whose process is gone (a run killed with SIGKILL
+    or a power cut) and free the ``duckdb_build`` pool slots they held; otherwise every later
+    run would wait for those slots forever. Returns the ids of the runs released."""
+    released = []
+    started = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+    for run in started:
+        pids = {
+            record.dagster_event.pid
+            for record in instance.all_logs(run.run_id)
+            if record.dagster_event is not None and record.dagster_event.pid is not None
+        }
+        if pids and not any(_alive(pid) for pid in pids):
+            instance.report_run_failed(run, "the run's process is gone (killed); released")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            released.append(run.run_id)
+    return released
+
+
 def run_full_refresh() -> dg.ExecuteInProcessResult:
     job = defs().resolve_job_def(full_refresh_job.name)
     with dg.DagsterInstance.get() as instance:
+        for run_id in release_dead_runs(instance):
+            print(f"released run {run_id}: its process is gone", file=sys.stderr)
         return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
