@@ -171,19 +171,22 @@ active_opportunities as (
         on opportunities.owner_rep_id = rep_scopes.rep_id
 ),
 
+-- each opportunity once per month it was active (it may count in several scopes)
+active_opportunity_months as (
+    select distinct
+        month_start,
+        next_month_start,
+        opportunity_id
+    from active_opportunities
+),
+
 opportunity_month_fields as (
     select
         active_opportunities.month_start,
         active_opportunities.opportunity_id,
         count(log_fields.field_name) as required_field_count,
         sum(case when log_fields.is_filled then 1 else 0 end) as filled_field_count
-    from (
-        select distinct
-            month_start,
-            next_month_start,
-            opportunity_id
-        from active_opportunities
-    ) as active_opportunities
+    from active_opportunity_months as active_opportunities
     inner join log_fields
         on
             active_opportunities.opportunity_id = log_fields.opportunity_id
@@ -198,13 +201,7 @@ opportunity_month_nodes as (
         active_opportunities.opportunity_id,
         count(*) as key_nodes_reached,
         sum(case when key_nodes.has_evidence then 1 else 0 end) as key_nodes_evidenced
-    from (
-        select distinct
-            month_start,
-            next_month_start,
-            opportunity_id
-        from active_opportunities
-    ) as active_opportunities
+    from active_opportunity_months as active_opportunities
     inner join key_nodes
         on
             active_opportunities.opportunity_id = key_nodes.opportunity_id
