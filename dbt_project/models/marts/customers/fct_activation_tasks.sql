@@ -25,50 +25,37 @@ rules as (
     from rule_parameters
 ),
 
+-- the health row of each alert's opening day, joined once
+opening_days as (
+    select
+        alerts.alert_id,
+        alerts.customer_id,
+        alerts.opened_date,
+        health.owner_rep_id,
+        health.h1_is_passing,
+        health.h2_is_passing,
+        health.h3_is_passing,
+        health.h4_is_passing
+    from alerts
+    inner join health
+        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
+),
+
+-- one row per indicator of the spec (H1–H4, the health mart's columns)
 opening_day_indicators as (
-    select
-        alerts.alert_id,
-        alerts.customer_id,
-        alerts.opened_date,
-        health.owner_rep_id,
-        'H1' as indicator_code,
-        health.h1_is_passing as is_passing
-    from alerts
-    inner join health
-        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
-    union all
-    select
-        alerts.alert_id,
-        alerts.customer_id,
-        alerts.opened_date,
-        health.owner_rep_id,
-        'H2' as indicator_code,
-        health.h2_is_passing as is_passing
-    from alerts
-    inner join health
-        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
-    union all
-    select
-        alerts.alert_id,
-        alerts.customer_id,
-        alerts.opened_date,
-        health.owner_rep_id,
-        'H3' as indicator_code,
-        health.h3_is_passing as is_passing
-    from alerts
-    inner join health
-        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
-    union all
-    select
-        alerts.alert_id,
-        alerts.customer_id,
-        alerts.opened_date,
-        health.owner_rep_id,
-        'H4' as indicator_code,
-        health.h4_is_passing as is_passing
-    from alerts
-    inner join health
-        on alerts.customer_id = health.customer_id and alerts.opened_date = health.health_date
+    {%- for code in ['h1', 'h2', 'h3', 'h4'] %}
+        select
+            alert_id,
+            customer_id,
+            opened_date,
+            owner_rep_id,
+            '{{ code | upper }}' as indicator_code,
+            {{ code }}_is_passing as is_passing
+        from opening_days
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 final as (
