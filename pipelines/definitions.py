@@ -11,7 +11,7 @@ from pipelines.checks import build_gx_checks
 from pipelines.extract.assets import build_extract_assets
 from pipelines.freshness import freshness_sensor, served_freshness_checks
 from pipelines.ingest.assets import build_ingest_assets
-from pipelines.jobs import full_refresh_job
+from pipelines.jobs import full_rebuild_job, refresh_job
 from pipelines.outbox.assets import (
     build_outbox_asset,
     outbox_delivery_job,
@@ -19,7 +19,7 @@ from pipelines.outbox.assets import (
 )
 from pipelines.publish import build_publish_asset
 from pipelines.resources import Warehouse
-from pipelines.schedules import daily_refresh_schedule
+from pipelines.schedules import daily_refresh_schedule, weekly_full_rebuild_schedule
 from pipelines.sensors import landing_sensor, run_failure_log
 from pipelines.transform.dbt import build_dbt_assets, dbt_executable, lastmile_dbt_project
 
@@ -38,8 +38,8 @@ def defs() -> dg.Definitions:
             build_outbox_asset(dbt_assets_def),
         ],
         asset_checks=[*build_gx_checks(dbt_assets_def, manifest), *served_freshness_checks],
-        jobs=[full_refresh_job, outbox_delivery_job],
-        schedules=[daily_refresh_schedule, outbox_delivery_schedule],
+        jobs=[refresh_job, full_rebuild_job, outbox_delivery_job],
+        schedules=[daily_refresh_schedule, weekly_full_rebuild_schedule, outbox_delivery_schedule],
         sensors=[landing_sensor, run_failure_log, freshness_sensor],
         resources={
             "warehouse": Warehouse(),

@@ -1,8 +1,10 @@
-"""Run Lastmile's full refresh from the command line and say what was built.
+"""Run Lastmile's refresh from the command line and say what was built.
 
-``python -m pipelines.run`` executes the ``lastmile_full_refresh`` job on the Dagster instance in
+``python -m pipelines.run`` executes the ``lastmile_refresh`` job on the Dagster instance in
 ``$DAGSTER_HOME`` (so the run shows in the Dagster UI) and prints a summary;
-``python -m pipelines.run --summary`` only prints the summary of what is already built.
+``python -m pipelines.run --full-refresh`` runs ``lastmile_full_rebuild`` instead (the large
+facts recomputed from all history); ``python -m pipelines.run --summary`` only prints the summary
+of what is already built.
 """
 
 import argparse
@@ -14,7 +16,7 @@ import duckdb
 
 from pipelines.config import Settings, load_settings
 from pipelines.definitions import defs
-from pipelines.jobs import full_refresh_job
+from pipelines.jobs import full_rebuild_job, refresh_job
 
 
 def _alive(pid: int | None) -> bool:
@@ -48,8 +50,8 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
-def run_full_refresh() -> dg.ExecuteInProcessResult:
-    job = defs().resolve_job_def(full_refresh_job.name)
+def run_refresh(full_refresh: bool = False) -> dg.ExecuteInProcessResult:
+    job = defs().resolve_job_def((full_rebuild_job if full_refresh else refresh_job).name)
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
             print(f"released run {run_id}: its process is gone", file=sys.stderr)
@@ -91,10 +93,15 @@ def summary(settings: Settings) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--summary", action="store_true", help="only print what is built")
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental facts from all history (the weekly full rebuild)",
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     if not args.summary:
-        result = run_full_refresh()
+        result = run_refresh(full_refresh=args.full_refresh)
         failed = [
             event.step_key
             for event in result.all_events

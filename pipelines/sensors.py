@@ -14,7 +14,7 @@ import dagster as dg
 
 from pipelines.config import load_settings
 from pipelines.ingest.engine import landing_files
-from pipelines.jobs import full_refresh_job
+from pipelines.jobs import refresh_job
 
 
 def landing_state(landing_dir: Path) -> dict[str, str]:
@@ -32,10 +32,10 @@ def changed_files(previous: dict[str, str], current: dict[str, str]) -> list[str
 
 
 @dg.sensor(
-    job=full_refresh_job,
+    job=refresh_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts a full refresh when a landing file is added or changed.",
+    description="Starts a refresh when a landing file is added or changed.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
     current = landing_state(load_settings().landing_dir)

@@ -84,9 +84,9 @@ def dbt_manifest(lastmile_home: Settings) -> Path:
 def pipeline_run(lastmile_home: Settings, sample_landing: Path, dbt_manifest: Path) -> PipelineRun:
     """Every asset and check materialised in-process, as `make demo` does."""
     from pipelines.definitions import defs
-    from pipelines.jobs import full_refresh_job
+    from pipelines.jobs import refresh_job
 
-    job = defs().resolve_job_def(full_refresh_job.name)
+    job = defs().resolve_job_def(refresh_job.name)
     result = job.execute_in_process(raise_on_error=False)
     return PipelineRun(settings=lastmile_home, result=result)
 

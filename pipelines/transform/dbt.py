@@ -1,16 +1,34 @@
-"""The dbt project as Dagster assets (dagster-dbt), built with ``dbt build`` so tests run too."""
+"""The dbt project as Dagster assets (dagster-dbt), built with ``dbt build`` so tests run too.
 
+The large facts are dbt incremental models: an everyday run adds what is new. The whole project
+is rebuilt from all history (``dbt build --full-refresh``) when the run asks for it (the weekly
+``lastmile_full_rebuild`` job, ``python -m pipelines.run --full-refresh``), on the first build of
+a warehouse, and whenever a business rule (seed), a model or a macro changed since the last full
+rebuild — so a manager's rule change is applied to history in the next run, not next week.
+"""
+
+import hashlib
+import json
 import os
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings, pii_key
+from pipelines.jobs import DBT_ASSETS_NAME
 from pipelines.resources import BUILD_DB_POOL
 from pipelines.rules import validate_rules
+
+# what decides the models' results, apart from the data: a change here means a full rebuild
+DEFINITION_PATHS = ("dbt_project.yml", "models", "macros", "seeds")
+
+
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -20,6 +38,43 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "LASTMILE_DBT_TARGET": settings.dbt_target,
         "LASTMILE_PII_KEY": pii_key(settings),
     }
+
+
+def definitions_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """A hash of every file that defines the models' results (SQL, macros, rule seeds)."""
+    digest = hashlib.sha256()
+    for top in DEFINITION_PATHS:
+        root = project_dir / top
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_state_path(settings: Settings) -> Path:
+    return settings.build_db.with_name(settings.build_db.name + ".state.json")
+
+
+def full_refresh_reason(settings: Settings, requested: bool, fingerprint: str) -> str | None:
+    """Why this build must recompute the incremental facts from all history (None: it need not)."""
+    if requested:
+        return "requested"
+    state_path = build_state_path(settings)
+    if not settings.build_db.exists() or not state_path.exists():
+        return "first build of this warehouse"
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    if state.get("definitions_fingerprint") != fingerprint:
+        return "a business rule, model or macro changed since the last full rebuild"
+    return None
+
+
+def record_full_rebuild(settings: Settings, fingerprint: str) -> None:
+    state = {
+        "definitions_fingerprint": fingerprint,
+        "full_rebuild_at": datetime.now(UTC).isoformat(),
+    }
+    build_state_path(settings).write_text(json.dumps(state, indent=2), encoding="utf-8")
 
 
 def lastmile_dbt_project(settings: Settings | None = None) -> DbtProject:
@@ -42,11 +97,26 @@ def dbt_executable() -> str:
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
-    @dbt_assets(manifest=project.manifest_path, project=project, pool=BUILD_DB_POOL)
-    def lastmile_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    @dbt_assets(
+        manifest=project.manifest_path, project=project, pool=BUILD_DB_POOL, name=DBT_ASSETS_NAME
+    )
+    def lastmile_dbt(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    ):
         validate_rules()  # a malformed business rule stops here, naming file, row and value
-        for name, value in dbt_env(load_settings()).items():
+        settings = load_settings()
+        for name, value in dbt_env(settings).items():
             os.environ[name] = value
-        yield from dbt.cli(["build"], context=context).stream()
+        fingerprint = definitions_fingerprint(Path(project.project_dir))
+        reason = full_refresh_reason(settings, config.full_refresh, fingerprint)
+        args = ["build"]
+        if reason:
+            context.log.info(f"full rebuild of the incremental facts: {reason}")
+            args.append("--full-refresh")
+        invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
+        whole_project = context.selected_asset_keys == set(context.assets_def.keys)
+        if reason and whole_project and invocation.is_successful():
+            record_full_rebuild(settings, fingerprint)
 
     return lastmile_dbt

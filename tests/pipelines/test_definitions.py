@@ -8,7 +8,7 @@ from pipelines.ingest.contract import load_contract
 
 def test_definitions_load_with_one_job_and_every_layer(dbt_manifest):
     from pipelines.definitions import defs
-    from pipelines.jobs import full_refresh_job
+    from pipelines.jobs import refresh_job
 
     definitions = defs()
     keys = {key for a in definitions.assets for key in a.keys}
@@ -17,7 +17,7 @@ def test_definitions_load_with_one_job_and_every_layer(dbt_manifest):
     for table in contract.tables:
         assert dg.AssetKey([table.source, table.name]) in keys
     assert dg.AssetKey(["serving", "lastmile_duckdb"]) in keys
-    assert definitions.resolve_job_def(full_refresh_job.name)
+    assert definitions.resolve_job_def(refresh_job.name)
     assert definitions.resolve_asset_graph().asset_check_keys
 
 
