@@ -17,10 +17,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import yaml
 
 PATTERNS_PATH = Path(__file__).with_name("quote_patterns.yaml")
 TABLE = "raw_extract.wecom_quotes"
+QUOTE_SCHEMA = {
+    "message_id": pl.String,
+    "amount_cny": pl.Decimal(18, 2),
+    "amount_text": pl.String,
+    "product_model": pl.String,
+    "delivery_days": pl.Int32,
+    "delivery_text": pl.String,
+    "is_quote": pl.Boolean,
+    "extractor_version": pl.String,
+    "extracted_at": pl.Datetime("us"),
+}
 
 
 @dataclass(frozen=True)
@@ -177,5 +189,9 @@ def write_wecom_quotes(conn: duckdb.DuckDBPyConnection, patterns: QuotePatterns)
         """
     )
     if rows:
-        conn.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        # one columnar insert: executemany inserts row by row (30 s for 7k rows at scale 1)
+        frame = pl.DataFrame(rows, schema=QUOTE_SCHEMA, orient="row")
+        conn.register("lastmile_quotes", frame.to_arrow())
+        conn.execute(f"insert into {TABLE} select * from lastmile_quotes")
+        conn.unregister("lastmile_quotes")
     return len(rows)
