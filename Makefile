@@ -45,13 +45,25 @@ uv:
 	cd dashboards/superset_env && UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-superset $(UV) sync --frozen
 	@touch $@
 
+# dagster.yaml in $(DAGSTER_HOME): pipelines/dagster.yaml, plus PostgreSQL storage when
+# LASTMILE_DAGSTER_PG_URL is set (SQLite under $(DAGSTER_HOME) otherwise)
 setup: .venv/.synced .venv-superset/.synced
-	@mkdir -p $(DAGSTER_HOME) && cp pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@$(PY) -m pipelines.instance write $(DAGSTER_HOME)
 
-# Debian packages the browser tests need (CI installs them through .ci/run).
+# Debian packages the tests need (CI installs them through .ci/run): chromium and CJK fonts for
+# the browser tests, PostgreSQL (initdb, pg_ctl, postgres in /usr/lib/postgresql/<ver>/bin) for
+# tests/pipelines/test_postgres.py.
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	@missing=""; \
+	if [ ! -x /usr/bin/chromium ]; then missing="$$missing chromium"; fi; \
+	if ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then missing="$$missing fonts-noto-cjk"; fi; \
+	if ! { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1 && \
+		! ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		missing="$$missing postgresql"; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
 # --- the main job -----------------------------------------------------------------------------
