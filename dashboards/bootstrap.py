@@ -9,6 +9,8 @@ Environment (all optional):
                            default $LASTMILE_HOME/warehouse/lastmile.duckdb (must exist)
     SUPERSET_SECRET_KEY    overrides the generated secret key
     LASTMILE_SUPERSET_ADMIN_PASSWORD  overrides the generated admin password
+    LASTMILE_SUPERSET_DATABASE_URI    the metadata database (SQLAlchemy URI, e.g. PostgreSQL in
+                           production); default the SQLite file $SUPERSET_HOME/superset.db
 
 SUPERSET_HOME ($LASTMILE_HOME/superset) and SUPERSET_CONFIG_PATH (dashboards/superset_config.py)
 are derived here; if they are already set to something else the script stops.
@@ -47,6 +49,8 @@ CONFIG_PATH = DASHBOARDS_DIR / "superset_config.py"
 # The bundle's database YAML holds this placeholder instead of a machine's path.
 SERVE_DB_PLACEHOLDER = "${LASTMILE_SERVE_DB}"
 DEFAULT_ADMIN_USERNAME = "lastmile_admin"
+# read by superset_config.py; unset means the embedded SQLite file (Paths.metadata_db)
+METADATA_URI_VAR = "LASTMILE_SUPERSET_DATABASE_URI"
 
 
 class BootstrapError(RuntimeError):
@@ -70,7 +74,14 @@ class Paths:
 
     @property
     def metadata_db(self) -> Path:
+        """The embedded metadata database, used unless LASTMILE_SUPERSET_DATABASE_URI is set."""
         return self.superset_home / "superset.db"
+
+
+def uses_embedded_metadata(environ: dict[str, str] | None = None) -> bool:
+    """True when Superset's metadata is the SQLite file, not LASTMILE_SUPERSET_DATABASE_URI."""
+    env = os.environ if environ is None else environ
+    return not env.get(METADATA_URI_VAR, "").strip()
 
 
 def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
@@ -239,11 +250,13 @@ def bootstrap(paths: Paths) -> None:
     with app.app_context():
         # Superset's models can only be imported once the app exists.
         from flask_migrate import upgrade
-        from superset import appbuilder, security_manager
+        from superset import appbuilder, db, security_manager
         from superset.commands.exceptions import CommandInvalidError
         from superset.commands.importers.v1.assets import ImportAssetsCommand
         from superset.utils.core import override_user
 
+        # the URL's repr hides the password
+        print(f"metadata database: {db.engine.url!r}")
         upgrade()  # `superset db upgrade`
         appbuilder.add_permissions(update_perms=True)  # `superset init`
         security_manager.sync_role_definitions()

@@ -2,7 +2,8 @@
 
     .venv-superset/bin/python dashboards/serve.py [--port 8088] [--host 127.0.0.1]
 
-Same environment as the bootstrap (LASTMILE_HOME, LASTMILE_SERVE_DB, SUPERSET_SECRET_KEY).
+Same environment as the bootstrap (LASTMILE_HOME, LASTMILE_SERVE_DB, SUPERSET_SECRET_KEY,
+LASTMILE_SUPERSET_DATABASE_URI).
 The process execs into gunicorn, so its PID is gunicorn's master: SIGINT or SIGTERM stops
 the master and its worker cleanly.
 """
@@ -13,7 +14,13 @@ import argparse
 import os
 import sys
 
-from bootstrap import BootstrapError, check_serve_db, resolve_paths, superset_environ
+from bootstrap import (
+    BootstrapError,
+    check_serve_db,
+    resolve_paths,
+    superset_environ,
+    uses_embedded_metadata,
+)
 
 
 def gunicorn_argv(host: str, port: int) -> list[str]:
@@ -46,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = resolve_paths()
     try:
         check_serve_db(paths.serve_db)
-        if not (paths.secrets_file.is_file() and paths.metadata_db.is_file()):
+        metadata_missing = uses_embedded_metadata() and not paths.metadata_db.is_file()
+        if not paths.secrets_file.is_file() or metadata_missing:
             raise BootstrapError(
                 f"no Superset installation under {paths.superset_home}: "
                 "run .venv-superset/bin/python dashboards/bootstrap.py first"

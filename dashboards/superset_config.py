@@ -2,12 +2,15 @@
 
 Superset imports this file through SUPERSET_CONFIG_PATH (``dashboards/bootstrap.py`` and
 ``dashboards/serve.py`` set it). A Superset config is read from the environment at import
-time by design; everything here derives from two variables:
+time by design; everything here derives from three variables:
 
 - SUPERSET_HOME: Superset's own state (metadata SQLite, generated secrets), normally
   ``$LASTMILE_HOME/superset``.
 - SUPERSET_SECRET_KEY (optional): overrides the key generated into
   ``$SUPERSET_HOME/secrets.json`` by the bootstrap.
+- LASTMILE_SUPERSET_DATABASE_URI (optional): the metadata database as a SQLAlchemy URI, e.g.
+  ``postgresql+psycopg2://superset:password@127.0.0.1:5432/superset`` in production; unset, the
+  SQLite file ``$SUPERSET_HOME/superset.db``.
 
 Values not set here keep Superset 6.1's defaults.
 """
@@ -40,8 +43,13 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
-# Metadata database: SQLite is fine for one server and CI; use Postgres in production.
-SQLALCHEMY_DATABASE_URI = f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+# Metadata database (users, roles, dashboards, charts, RLS): the embedded SQLite file is fine for
+# one server and CI; production sets LASTMILE_SUPERSET_DATABASE_URI to PostgreSQL
+# (docs/operations.md, "Production settings: PostgreSQL").
+SQLALCHEMY_DATABASE_URI = (
+    os.environ.get("LASTMILE_SUPERSET_DATABASE_URI", "").strip()
+    or f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
+)
 
 # Chinese UI by default, English selectable. Chart titles and labels live in the bundle.
 LANGUAGES = {

@@ -43,7 +43,8 @@ def _superset_env(home: Path, served_db: Path) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("SUPERSET_") and name != "LASTMILE_SUPERSET_ADMIN_PASSWORD"
+        # LASTMILE_SUPERSET_DATABASE_URI too: a production metadata database is never the tests'
+        if not name.startswith(("SUPERSET_", "LASTMILE_SUPERSET_"))
     }
     env.update(
         LASTMILE_HOME=str(home),
