@@ -22,3 +22,12 @@
         'w[mo][0-9A-Za-z_-]{14,}', '***', 'g'
     )
 {%- endmacro %}
+
+{#- What a sales log says, as one text: summary, notes and recording summary (objection mining and
+    the drill path read the same text). -#}
+{% macro sales_log_text() -%}
+    concat(
+        concat(coalesce(summary, ''), ' '),
+        concat(concat(coalesce(notes, ''), ' '), coalesce(recording_summary, ''))
+    )
+{%- endmacro %}

@@ -109,7 +109,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             os.environ[name] = value
         fingerprint = definitions_fingerprint(Path(project.project_dir))
         reason = full_refresh_reason(settings, config.full_refresh, fingerprint)
-        args = ["build"]
+        # unit tests check the SQL, not the data: they run in CI (make test), not every morning
+        args = ["build", "--exclude-resource-type", "unit_test"]
         if reason:
             context.log.info(f"full rebuild of the incremental facts: {reason}")
             args.append("--full-refresh")

@@ -1,16 +1,17 @@
-{#- Every communication × objection category it mentions (substring match of the configured
-    keywords, objection_keywords seed). -#}
+{#- Every communication × objection category it mentions (the keyword matches of
+    int_communication_objection_matches), with who, which customer and when from
+    int_communications_unioned. -#}
 with
 
 communications as (
     select * from {{ ref('int_communications_unioned') }}
 ),
 
-keywords as (
-    select * from {{ ref('objection_keywords') }}
+matches as (
+    select * from {{ ref('int_communication_objection_matches') }}
 ),
 
-matches as (
+final as (
     select
         communications.communication_id,
         communications.channel,
@@ -18,33 +19,12 @@ matches as (
         communications.customer_id,
         communications.opportunity_id,
         communications.communicated_at,
-        keywords.objection_category,
-        keywords.keyword
-    from communications
-    inner join keywords
-        on communications.communication_text like concat('%', concat(keywords.keyword, '%'))
-),
-
-final as (
-    select
-        communication_id,
-        channel,
-        rep_id,
-        customer_id,
-        opportunity_id,
-        communicated_at,
-        objection_category,
-        count(*) as matched_keyword_count,
-        {{ lm_listagg('keyword', "'、'", 'order by keyword') }} as matched_keywords
+        matches.objection_category,
+        matches.matched_keyword_count,
+        matches.matched_keywords
     from matches
-    group by
-        communication_id,
-        channel,
-        rep_id,
-        customer_id,
-        opportunity_id,
-        communicated_at,
-        objection_category
+    inner join communications
+        on matches.communication_id = communications.communication_id
 )
 
 select * from final

@@ -19,10 +19,7 @@ log_communications as (
         opportunity_id,
         log_at as communicated_at,
         true as is_rep_initiated,
-        concat(
-            concat(coalesce(summary, ''), ' '),
-            concat(concat(coalesce(notes, ''), ' '), coalesce(recording_summary, ''))
-        ) as communication_text
+        {{ sales_log_text() }} as communication_text
     from sales_logs
 ),
 

@@ -1,6 +1,16 @@
 {#- Customer health (客户健康度), one row per active customer per day, as of the end of that
     day. Rules, thresholds and windows: business-rules.md "Customer health" and the
-    rule_parameters / health_indicators / decision_roles seeds. -#}
+    rule_parameters / health_indicators / decision_roles seeds.
+    Incremental (a large history): a run recomputes whole days from `incremental_lookback_days`
+    before the latest day built to the as-of date (delete+insert by day); a full rebuild recomputes
+    every day and gives the same rows when nothing older than the window changed. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='health_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with
 
 calendar as (
@@ -66,10 +76,18 @@ weights as (
     from health_indicators
 ),
 
-days as (
+all_days as (
     {{ customer_date_spine(
         'calendar', 'calendar.first_evaluated_date', 'calendar.as_of_date'
     ) }}
+),
+
+days as (
+    select date_day
+    from all_days
+    where
+        {{ recompute_from_date('health_date') }} is null
+        or date_day >= {{ recompute_from_date('health_date') }}
 ),
 
 -- active on D: not a prospect, created on or before D, not yet churned (churn day excluded)

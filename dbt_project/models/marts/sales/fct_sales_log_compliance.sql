@@ -1,7 +1,31 @@
+{#- Incremental (a large fact): a run adds the logs (re)checked since the last build in
+    int_sales_logs_checked; a corrected re-export replaces a log, a log no longer in any landing
+    file is deleted. A full rebuild gives the same rows. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='log_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ delete_stale_rows('log_id', ref('int_sales_logs_checked')) }}"
+) }}
+
 with
 
-log_fields as (
+all_log_fields as (
     select * from {{ ref('int_sales_log_fields_checked') }}
+),
+
+new_logs as (
+    select distinct log_id
+    from all_log_fields
+    where {{ loaded_since_last_build('ingested_at') }}
+),
+
+log_fields as (
+    select all_log_fields.*
+    from all_log_fields
+    inner join new_logs
+        on all_log_fields.log_id = new_logs.log_id
 ),
 
 final as (
@@ -12,6 +36,7 @@ final as (
         opportunity_id,
         template_code,
         log_at,
+        ingested_at,
         count(*) as required_field_count,
         sum(case when is_filled then 1 else 0 end) as filled_field_count,
         sum(case when is_filled then 1 else 0 end) * 1.0 / count(*) as completeness_score,
@@ -23,7 +48,7 @@ final as (
         max(case when has_placeholder_competitor then 1 else 0 end) = 1
             as has_placeholder_competitor
     from log_fields
-    group by log_id, rep_id, customer_id, opportunity_id, template_code, log_at
+    group by log_id, rep_id, customer_id, opportunity_id, template_code, log_at, ingested_at
 )
 
 select * from final

@@ -15,7 +15,8 @@ final as (
         competitor_brand,
         competitor_model,
         competitor_price_cny,
-        _source_file
+        _source_file,
+        _ingested_at
     from latest
 )
 

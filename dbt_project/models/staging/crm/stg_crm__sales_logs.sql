@@ -23,7 +23,8 @@ final as (
         attendees,
         recording_summary,
         notes,
-        _source_file
+        _source_file,
+        _ingested_at
     from latest
 )
 

@@ -19,7 +19,8 @@ final as (
         msgtype as message_type,
         content,
         call_duration_seconds,
-        _source_file
+        _source_file,
+        _ingested_at
     from latest
 )
 

@@ -1,0 +1,120 @@
+{#- Per sales log, which template fields hold a valid value (a large fact, built incrementally):
+    the logs loaded since the last build, and the logs whose competitor-quote rows were, are
+    (re)checked; a log loaded again replaces its row, a log no longer in any landing file is
+    deleted. A full rebuild gives the same rows. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='log_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ delete_stale_rows(
+        'log_id', ref('stg_crm__sales_logs'),
+        ingested_at_column='log_ingested_at', current_ingested_at='_ingested_at'
+    ) }}"
+) }}
+
+with
+
+all_sales_logs as (
+    select * from {{ ref('stg_crm__sales_logs') }}
+),
+
+competitor_quotes as (
+    select * from {{ ref('stg_crm__competitor_quotes') }}
+),
+
+placeholders as (
+    select * from {{ ref('placeholder_values') }}
+),
+
+-- when a log's quote table was last loaded: a late quote row changes the log's compliance
+quote_loads as (
+    select
+        log_id,
+        max(_ingested_at) as quotes_ingested_at
+    from competitor_quotes
+    group by log_id
+),
+
+loads as (
+    select
+        all_sales_logs.log_id,
+        all_sales_logs._ingested_at as log_ingested_at,
+        case
+            when quote_loads.quotes_ingested_at > all_sales_logs._ingested_at
+                then quote_loads.quotes_ingested_at
+            else all_sales_logs._ingested_at
+        end as ingested_at
+    from all_sales_logs
+    left join quote_loads
+        on all_sales_logs.log_id = quote_loads.log_id
+),
+
+new_loads as (
+    select * from loads
+    where {{ loaded_since_last_build('ingested_at') }}
+),
+
+sales_logs as (
+    select
+        all_sales_logs.*,
+        new_loads.log_ingested_at,
+        new_loads.ingested_at
+    from all_sales_logs
+    inner join new_loads
+        on all_sales_logs.log_id = new_loads.log_id
+),
+
+valid_quote_tables as (
+    select
+        log_id,
+        count(*) as valid_quote_rows
+    from competitor_quotes
+    where
+        {{ is_filled_text('competitor_brand', 'placeholders') }}
+        and competitor_price_cny is not null
+        and competitor_price_cny > 0
+    group by log_id
+),
+
+placeholder_quote_tables as (
+    select
+        log_id,
+        count(*) as placeholder_quote_rows
+    from competitor_quotes
+    where not {{ is_filled_text('competitor_brand', 'placeholders') }}
+    group by log_id
+),
+
+final as (
+    select
+        sales_logs.log_id,
+        sales_logs.rep_id,
+        sales_logs.customer_id,
+        sales_logs.opportunity_id,
+        sales_logs.template_code,
+        sales_logs.log_at,
+        sales_logs.log_ingested_at,
+        sales_logs.ingested_at,
+        sales_logs.customer_id is not null as has_customer_id,
+        {{ is_filled_text('sales_logs.contact_id', 'placeholders') }} as has_contact_id,
+        sales_logs.rep_id is not null as has_rep_id,
+        sales_logs.log_at is not null as has_log_at,
+        sales_logs.template_code is not null as has_template_code,
+        {{ is_filled_text('sales_logs.summary', 'placeholders') }} as has_summary,
+        {{ is_filled_text('sales_logs.customer_needs', 'placeholders') }} as has_customer_needs,
+        {{ is_filled_text('sales_logs.products_shown', 'placeholders') }} as has_products_shown,
+        {{ is_filled_text('sales_logs.attendees', 'placeholders') }} as has_attendees,
+        {{ is_filled_text('sales_logs.recording_summary', 'placeholders') }}
+            as has_recording_summary,
+        coalesce(valid_quote_tables.valid_quote_rows, 0) > 0 as has_competitor_quotes,
+        coalesce(placeholder_quote_tables.placeholder_quote_rows, 0) > 0
+            as has_placeholder_competitor
+    from sales_logs
+    left join valid_quote_tables
+        on sales_logs.log_id = valid_quote_tables.log_id
+    left join placeholder_quote_tables
+        on sales_logs.log_id = placeholder_quote_tables.log_id
+)
+
+select * from final
