@@ -11,21 +11,10 @@
 
 with
 
-all_log_fields as (
-    select * from {{ ref('int_sales_log_fields_checked') }}
-),
-
-new_logs as (
-    select distinct log_id
-    from all_log_fields
-    where {{ loaded_since_last_build('ingested_at') }}
-),
-
+-- ingested_at is per log, so this keeps every field row of the logs (re)checked since then
 log_fields as (
-    select all_log_fields.*
-    from all_log_fields
-    inner join new_logs
-        on all_log_fields.log_id = new_logs.log_id
+    select * from {{ ref('int_sales_log_fields_checked') }}
+    where {{ loaded_since_last_build('ingested_at') }}
 ),
 
 final as (
