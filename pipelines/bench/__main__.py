@@ -1,0 +1,490 @@
+"""``make bench``: how fast Lastmile builds, refreshes and answers, on this machine.
+
+    python -m pipelines.bench [--datasets scale1,scale10,sales10m] [--sales-logs 10000000]
+        [--skip-superset] [--workdir DIR] [--out docs/]
+
+Per dataset, in its own LASTMILE_HOME under the work dir (default ``$LASTMILE_HOME/bench``):
+generate it, run the full build (``python -m pipelines.run --full-refresh``), land one new day
+(sales logs and WeCom messages, an average day's volume each), run the daily incremental refresh
+(``python -m pipelines.run``), then run it once more with nothing new. On the Superset dataset
+(scale 1 by default): drill-path chart-data latency and board draw times in Chromium, and the
+landing → boards latency through the sensor when ``pipelines.daemon`` provides it. Prints the
+report and writes ``benchmarks.md`` and ``benchmarks.json`` into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pipelines.bench import pipeline as P
+from pipelines.bench import report as R
+from pipelines.bench import volume as V
+from pipelines.bench.machine import machine_info, software_versions
+from pipelines.bench.procmon import MB, meminfo
+from pipelines.config import REPO_ROOT, load_settings
+
+DEFAULT_DATASETS = "scale1,scale10,sales10m"
+SAMPLE_SEED = 42
+VOLUME_SEED = 7
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    kind: str  # scale | sales
+    scale: float  # the generated company's scale
+    sales_logs: int = 0  # sales: total sales-log rows wanted
+
+    @property
+    def name(self) -> str:
+        if self.kind == "sales":
+            return f"sales{R.human_count(self.sales_logs)}"
+        return f"scale{self.scale:g}"
+
+
+def parse_datasets(text: str, sales_logs: int, sales_base_scale: float) -> list[DatasetSpec]:
+    """``scale1,scale10,sales10m`` → specs. ``scale<N>`` is a generated company at scale N;
+    ``sales10m`` (or ``sales``) is the sales-log variant: a company at ``sales_base_scale`` whose
+    sales logs are topped up to ``sales_logs`` rows."""
+    specs = []
+    for token in (t.strip().lower() for t in text.split(",")):
+        if not token:
+            continue
+        if match := re.fullmatch(r"scale(\d+(?:\.\d+)?)", token):
+            scale = float(match[1])
+            if scale <= 0:
+                raise ValueError(f"{token}: the scale must be positive")
+            specs.append(DatasetSpec("scale", scale))
+        elif token in ("sales", "sales10m"):
+            specs.append(DatasetSpec("sales", sales_base_scale, sales_logs))
+        else:
+            raise ValueError(f"unknown dataset {token!r}: use scale<N> or sales10m")
+    if not specs:
+        raise ValueError("no datasets")
+    return specs
+
+
+def sample_window(end: date | None) -> tuple[date, date]:
+    """The demo's window: a year ending yesterday (the Makefile's SAMPLE_START/SAMPLE_END)."""
+    end = end or date.today() - timedelta(days=1)
+    start = date(end.year - 1, end.month, end.day) + timedelta(days=1)
+    return start, end
+
+
+def landing_size(landing: Path) -> tuple[int, float]:
+    """(files, MB) of what the contract sees (names starting with _ are not ingested)."""
+    files = [
+        p for p in landing.rglob("*") if p.is_file() and p.relative_to(landing).parts[0][:1] != "_"
+    ]
+    return len(files), sum(p.stat().st_size for p in files) / MB
+
+
+def manifest_rows(landing: Path) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    manifest = json.loads((landing / "_manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        rows[entry["table"]] = rows.get(entry["table"], 0) + int(entry["rows"])
+    return rows
+
+
+def git_commit() -> str:
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "?"
+    return f"{sha}{' (with uncommitted changes)' if dirty else ''}" if sha else "?"
+
+
+# --- one dataset --------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.start, self.end = sample_window(args.end)
+        self.notes: list[str] = []
+        total = meminfo().get("MemTotal", 0)
+        self.mem_limit = int(args.mem_limit_mb * MB) if args.mem_limit_mb else int(total * 0.75)
+        self.parsed = False
+
+    def log(self, message: str) -> None:
+        print(f"[bench {datetime.now():%H:%M:%S}] {message}", flush=True)
+
+    def generate(self, home: P.Home, spec: DatasetSpec) -> dict[str, Any]:
+        """Write the dataset's landing tree; what it holds and how long it took."""
+        started = time.perf_counter()
+        cmd = [
+            str(P.PYTHON),
+            "-m",
+            "pipelines.sample",
+            "--seed",
+            str(SAMPLE_SEED),
+            "--scale",
+            f"{spec.scale:g}",
+            "--start",
+            self.start.isoformat(),
+            "--end",
+            self.end.isoformat(),
+            "--out",
+            str(home.landing),
+        ]
+        done = subprocess.run(cmd, cwd=REPO_ROOT, env=home.env(), capture_output=True, text=True)
+        (home.logs / "generate.log").write_text(done.stdout + done.stderr)
+        if done.returncode != 0:
+            raise RuntimeError(f"the sample generator failed: {done.stderr[-2000:]}")
+        sample_s = time.perf_counter() - started
+        rows = manifest_rows(home.landing)
+        out: dict[str, Any] = {"sample_generation_s": sample_s}
+        sales_logs = rows.get("crm.sales_logs", 0)
+        if spec.kind == "sales":
+            extra = max(0, spec.sales_logs - sales_logs)
+            started_volume = time.perf_counter()
+            written = V.write_bulk_sales_logs(
+                home.landing, extra, self.start, self.end, seed=VOLUME_SEED
+            )
+            out["synthetic_generation_s"] = time.perf_counter() - started_volume
+            out["synthetic_sales_logs"] = written.rows
+            out["synthetic_files"] = len(written.files)
+            sales_logs += written.rows
+        out["generation_s"] = time.perf_counter() - started
+        out["sales_logs"] = sales_logs
+        out["wecom_messages"] = rows.get("wecom.messages", 0)
+        out["landing_rows"] = sum(rows.values()) + out.get("synthetic_sales_logs", 0)
+        out["landing_files"], out["landing_mb"] = landing_size(home.landing)
+        return out
+
+    def describe(self, spec: DatasetSpec, generated: dict[str, Any]) -> str:
+        company = (
+            f"sample company, scale {spec.scale:g} (seed {SAMPLE_SEED}), {self.start} – {self.end}"
+        )
+        if spec.kind == "sales":
+            return (
+                f"{company}, its {generated['sales_logs'] - generated['synthetic_sales_logs']:,} "
+                f"sales logs topped up with {generated['synthetic_sales_logs']:,} synthetic ones "
+                f"(pipelines/bench/volume.py, seed {VOLUME_SEED}) to "
+                f"{generated['sales_logs']:,}"
+            )
+        return company
+
+    def land_new_day(self, home: P.Home, generated: dict[str, Any]) -> str:
+        day = self.end + timedelta(days=1)
+        logs = V.average_per_day(generated["sales_logs"], self.start, self.end)
+        messages = V.average_per_day(generated["wecom_messages"], self.start, self.end)
+        a = V.write_day_sales_logs(home.landing, day, logs, seed=VOLUME_SEED)
+        b = V.write_day_messages(home.landing, day, messages, seed=VOLUME_SEED)
+        return (
+            f"{day}: {a.rows:,} sales logs + {b.rows:,} WeCom messages ({a.files[0]}, {b.files[0]})"
+        )
+
+    def run(self, home: P.Home, label: str, full_refresh: bool) -> dict[str, Any]:
+        self.log(f"{home.root.name}: {label} run …")
+        result = P.run_pipeline(home, label, full_refresh, self.args.run_timeout, self.mem_limit)
+        phases = result.get("phases") or {}
+        self.log(
+            f"{home.root.name}: {label}: {'ok' if result['ok'] else 'FAILED'} in "
+            f"{result['wall_s']:.1f} s (dbt {phases.get('dbt', 0):.1f} s), "
+            f"peak {result['peak_rss_mb']:,.0f} MB"
+            + (f" — {result['aborted']}" if result.get("aborted") else "")
+        )
+        if not result["ok"] and result.get("log_tail"):
+            print(result["log_tail"][-1500:], file=sys.stderr)
+        return result
+
+    def dataset(self, spec: DatasetSpec, superset: bool) -> dict[str, Any]:
+        home = P.Home(self.args.workdir / spec.name)
+        home.create()
+        if not self.parsed:
+            P.dbt_parse(home)
+            self.parsed = True
+        self.log(f"{spec.name}: generating into {home.landing} …")
+        generated = self.generate(home, spec)
+        self.log(
+            f"{spec.name}: {generated['landing_rows']:,} rows in {generated['landing_files']} "
+            f"files ({generated['landing_mb']:,.0f} MB) in {generated['generation_s']:.1f} s"
+        )
+        out: dict[str, Any] = {
+            "name": spec.name,
+            "kind": spec.kind,
+            "scale": spec.scale,
+            "home": str(home.root),
+            "description": self.describe(spec, generated),
+            **generated,
+            "runs": {},
+        }
+        full = out["runs"]["full"] = self.run(home, "full", full_refresh=True)
+        if full["ok"]:
+            out["new_day_description"] = self.land_new_day(home, generated)
+            incremental = out["runs"]["incremental"] = self.run(home, "incremental", False)
+            noop = out["runs"]["noop"] = self.run(home, "noop", False)
+            if incremental["ok"]:
+                out["incremental_share"] = incremental["wall_s"] / full["wall_s"]
+                if incremental.get("dbt_full_rebuild"):
+                    out["incremental_note"] = (
+                        "dbt rebuilt everything in the incremental run: "
+                        f"{incremental['dbt_full_rebuild']}"
+                    )
+            if noop["ok"]:
+                out["noop_share"] = noop["wall_s"] / full["wall_s"]
+            if superset:
+                out["superset"] = self.superset(home, spec)
+                out["landing_latency"] = landing_latency(home, self.args)
+        return out
+
+    def superset(self, home: P.Home, spec: DatasetSpec) -> dict[str, Any]:
+        from pipelines.bench import superset as S
+
+        self.log(f"{spec.name}: Superset: bootstrap, drill-path chart data, boards in Chromium …")
+        try:
+            result = S.measure(
+                home.root,
+                home.serve_db,
+                home.logs,
+                repeats=self.args.chart_repeats,
+                board_repeats=self.args.board_repeats,
+            )
+        except Exception as exc:  # reported, not fatal: the pipeline numbers still count
+            traceback.print_exc()
+            return {"skipped": f"Superset measurement failed: {exc}"}
+        result["dataset"] = spec.name
+        return result
+
+    def sales_dataset(self, spec: DatasetSpec, superset: bool) -> dict[str, Any]:
+        """The sales-log variant; when the machine cannot run a size (memory or time guard), the
+        size is halved down to ``--sales-logs-min``, and the report says what ran and why."""
+        attempts, size = [], spec.sales_logs
+        while True:
+            attempt = DatasetSpec("sales", spec.scale, size)
+            result = self.dataset(attempt, superset)
+            aborted = result["runs"]["full"].get("aborted")
+            attempts.append(
+                {
+                    "sales_logs": size,
+                    "ok": result["runs"]["full"]["ok"],
+                    "aborted": aborted,
+                    "wall_s": result["runs"]["full"]["wall_s"],
+                    "peak_rss_mb": result["runs"]["full"]["peak_rss_mb"],
+                }
+            )
+            if not aborted or size // 2 < self.args.sales_logs_min:
+                break
+            self.cleanup(P.Home(self.args.workdir / attempt.name))
+            self.log(f"{attempt.name}: {aborted}; trying {size // 2:,} sales logs")
+            size //= 2
+        result["requested_sales_logs"] = spec.sales_logs
+        result["attempts"] = attempts
+        if size < spec.sales_logs:
+            result["size_reason"] = "; ".join(
+                f"{a['sales_logs']:,}: {a['aborted']}" for a in attempts if a["aborted"]
+            )
+        return result
+
+    def cleanup(self, home: P.Home) -> None:
+        if not self.args.keep and home.root.exists():
+            shutil.rmtree(home.root, ignore_errors=True)
+
+
+def landing_latency(home: P.Home, args: argparse.Namespace) -> dict[str, Any]:
+    """Landing → boards latency through the sensor, measured by ``pipelines.daemon``: it starts
+    the real dagster-daemon on this home, waits until the sensor has seen the landing folder as
+    it is and no run is in progress, drops a new CRM sales-log file and times until the served
+    DuckDB shows it (sensor wait, queue, ingestion, dbt, checks, publish)."""
+    if args.skip_landing_latency:
+        return {"status": "not measured", "reason": "--skip-landing-latency"}
+    try:
+        from pipelines.daemon import measure_landing_latency
+    except ImportError as exc:
+        return {
+            "status": "not measured",
+            "reason": f"pipelines.daemon.measure_landing_latency is not available ({exc})",
+        }
+    import inspect
+    from dataclasses import asdict, is_dataclass
+
+    offered = {"env": home.env(), "timeout": args.landing_timeout}
+    accepted = inspect.signature(measure_landing_latency).parameters
+    try:
+        measured = measure_landing_latency(**{k: v for k, v in offered.items() if k in accepted})
+    except Exception as exc:
+        traceback.print_exc()
+        return {"status": "not measured", "reason": f"measure_landing_latency failed: {exc}"}
+    out: dict[str, Any] = {"status": "measured", "dataset": home.root.name}
+    if hasattr(measured, "describe"):
+        out["summary"] = measured.describe()
+    if is_dataclass(measured):
+        out.update(json.loads(json.dumps(asdict(measured), default=str)))
+    elif isinstance(measured, dict):
+        out.update(measured)
+    else:
+        out["seconds"] = measured
+    return out
+
+
+# --- the whole bench ----------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    settings = load_settings()
+    p = argparse.ArgumentParser(
+        prog="python -m pipelines.bench", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--datasets", default=DEFAULT_DATASETS, help=f"default {DEFAULT_DATASETS}")
+    p.add_argument("--sales-logs", type=int, default=10_000_000, help="sales-log rows (sales10m)")
+    p.add_argument(
+        "--sales-logs-min",
+        type=int,
+        default=1_000_000,
+        help="smallest size the sales-log variant falls back to when a size cannot run",
+    )
+    p.add_argument(
+        "--sales-base-scale", type=float, default=1.0, help="company scale of the sales variant"
+    )
+    p.add_argument("--superset-on", default="scale1", help="dataset Superset is measured on")
+    p.add_argument("--skip-superset", action="store_true")
+    p.add_argument("--skip-landing-latency", action="store_true")
+    p.add_argument(
+        "--landing-timeout", type=float, default=1800, help="seconds per wait of that measurement"
+    )
+    p.add_argument("--chart-repeats", type=int, default=20, help="timed requests per chart")
+    p.add_argument("--board-repeats", type=int, default=3, help="timed draws per board")
+    p.add_argument("--workdir", type=Path, default=settings.home / "bench")
+    p.add_argument("--out", type=Path, default=REPO_ROOT / "docs")
+    p.add_argument("--end", type=date.fromisoformat, help="sample end date (default yesterday)")
+    p.add_argument(
+        "--run-timeout", type=float, default=5400, help="seconds before a pipeline run is stopped"
+    )
+    p.add_argument(
+        "--mem-limit-mb",
+        type=float,
+        default=None,
+        help="stop a run whose process tree holds more (default 75 %% of RAM)",
+    )
+    p.add_argument("--keep", action="store_true", help="keep each dataset's home afterwards")
+    args = p.parse_args(argv)
+    args.workdir = args.workdir.expanduser().resolve()
+    args.out = args.out.expanduser().resolve()
+    try:
+        args.specs = parse_datasets(args.datasets, args.sales_logs, args.sales_base_scale)
+    except ValueError as exc:
+        p.error(str(exc))
+    return args
+
+
+def superset_target(specs: list[DatasetSpec], wanted: str) -> DatasetSpec | None:
+    """The dataset Superset is measured on: ``wanted`` if present, else the first scale one."""
+    for spec in specs:
+        if spec.name == wanted.lower():
+            return spec
+    return next((s for s in specs if s.kind == "scale"), specs[0] if specs else None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bench = Bench(args)
+    started = time.perf_counter()
+    target = None if args.skip_superset else superset_target(args.specs, args.superset_on)
+    results: dict[str, Any] = {
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": "python -m pipelines.bench "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "commit": git_commit(),
+        "machine": machine_info(),
+        "software": software_versions(),
+        "load_note": f"load average at start {os.getloadavg()[0]:.2f} (1 min)",
+        "sample_window": [bench.start.isoformat(), bench.end.isoformat()],
+        "datasets": [],
+    }
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    bench.log(f"work dir {args.workdir}; datasets {', '.join(s.name for s in args.specs)}")
+    for spec in args.specs:
+        measure_superset = spec == target
+        try:
+            if spec.kind == "sales":
+                dataset = bench.sales_dataset(spec, measure_superset)
+            else:
+                dataset = bench.dataset(spec, measure_superset)
+        except Exception as exc:
+            traceback.print_exc()
+            dataset = {"name": spec.name, "kind": spec.kind, "scale": spec.scale, "error": str(exc)}
+            bench.notes.append(f"{spec.name}: the bench failed: {exc}")
+        if "superset" in dataset:
+            results["superset"] = dataset.pop("superset")
+        if "landing_latency" in dataset:
+            results["landing_latency"] = dataset.pop("landing_latency")
+        results["datasets"].append(dataset)
+        bench.cleanup(P.Home(args.workdir / dataset["name"]))
+    if args.skip_superset:
+        results["superset"] = {"skipped": "--skip-superset"}
+        results.setdefault(
+            "landing_latency", {"status": "not measured", "reason": "--skip-superset"}
+        )
+    results.setdefault("superset", {"skipped": "no dataset to measure it on"})
+    results["notes"] = bench.notes + notes_for(results)
+    results["bench_s"] = time.perf_counter() - started
+    results["load_note"] += f", at the end {os.getloadavg()[0]:.2f}"
+    results["targets"] = R.targets(results)
+
+    markdown = R.render_markdown(results)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "benchmarks.md").write_text(markdown, encoding="utf-8")
+    (args.out / "benchmarks.json").write_text(R.render_json(results), encoding="utf-8")
+    print()
+    print(markdown)
+    bench.log(
+        f"done in {results['bench_s'] / 60:.1f} min: {args.out / 'benchmarks.md'}, "
+        f"{args.out / 'benchmarks.json'}"
+    )
+    return 0 if all("error" not in d for d in results["datasets"]) else 1
+
+
+def notes_for(results: dict) -> list[str]:
+    """What the reader should know about how the numbers were taken."""
+    notes = [
+        "Each dataset ran in its own LASTMILE_HOME (SQLite Dagster instance, dbt target "
+        f"{os.environ.get('LASTMILE_DBT_TARGET', 'dev')}), one run at a time; the full build is "
+        "`python -m pipelines.run --full-refresh` on an empty warehouse, the incremental runs "
+        "`python -m pipelines.run` right after it.",
+        "Wall times include starting Python and loading the Dagster definitions (the start-up "
+        "column); they are what an operator waits for.",
+    ]
+    for dataset in results["datasets"]:
+        for key, run in (dataset.get("runs") or {}).items():
+            if not run.get("ok"):
+                notes.append(
+                    f"{dataset['name']} {key} run did not succeed: "
+                    f"{run.get('aborted') or run.get('failed_steps') or run.get('returncode')}"
+                )
+        for attempt in dataset.get("attempts", []):
+            if attempt.get("aborted"):
+                notes.append(
+                    f"{dataset['name']}: the attempt with {attempt['sales_logs']:,} sales logs "
+                    f"was stopped after {attempt['wall_s']:,.0f} s: {attempt['aborted']}"
+                )
+    if (results.get("landing_latency") or {}).get("status") != "measured":
+        notes.append(
+            "Landing → boards latency through the sensor: "
+            + (results.get("landing_latency") or {}).get("reason", "not measured")
+        )
+    return notes
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,457 @@
+"""Superset latency: drill-path chart data over the REST API and board draw time in Chromium.
+
+Superset lives in its own environment (``.venv-superset``): this module never imports it. It runs
+``dashboards/bootstrap.py`` into the dataset's ``LASTMILE_HOME``, serves it with
+``dashboards/serve.py`` on a free 127.0.0.1 port in its own process group (stopped by that group),
+then measures over HTTP, and drives Debian's headless Chromium with Playwright.
+
+- Drill path (业绩穿透): every chart of the board, ``POST /api/v1/chart/data`` with the chart's
+  saved query context and ``force: true`` (Superset skips its cache), as the admin; first as the
+  board loads (no filter), then as after the drill clicks (the cross-filters on ``region_name``
+  and ``opportunity_id`` that a click on an earlier chart sends to the charts showing those
+  columns). One untimed warm-up request per variant, then ``repeats`` timed ones.
+- Boards: log in through the form as the roster's sales director (a manager's view, row-level
+  security applied), open each dashboard, and time from navigation start (the page's
+  ``performance.now()`` origin) until every chart is drawn (canvas, table rows or big number,
+  no loading indicator); one untimed first visit per board, then ``repeats`` timed visits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from pipelines.bench.procmon import stop_tree
+from pipelines.bench.stats import summarize
+from pipelines.config import REPO_ROOT
+
+DASHBOARDS_DIR = REPO_ROOT / "dashboards"
+BUNDLE_DIR = DASHBOARDS_DIR / "bundle"
+SUPERSET_PYTHON = REPO_ROOT / ".venv-superset" / "bin" / "python"
+CHROMIUM = Path("/usr/bin/chromium")
+DRILL_SLUG = "drill-through"
+# the columns a click on the drill board passes down as a cross-filter, in click order
+DRILL_COLUMNS = ("region_name", "opportunity_id")
+HEALTH_TIMEOUT_S = 120
+DRAW_TIMEOUT_MS = 60_000
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Per chart on the page: "error" when Superset shows an error box, "drawn" when the chart body
+# holds what its plugin draws (ECharts canvas, table rows, big-number text), else "waiting".
+# The same rule as tests/dashboards/test_browser.py, plus the page's clock.
+CHART_STATES_JS = """
+() => ({now: performance.now(), charts: Array.from(
+  document.querySelectorAll('[data-test="chart-grid-component"]')).map(chart => {
+  const name = chart.getAttribute('data-test-chart-name');
+  if (chart.querySelector('.ant-alert-error, [role="alert"]')) {
+    return {name, state: 'error', text: chart.innerText.slice(0, 300)};
+  }
+  const body = chart.querySelector('[data-test="slice-container"]');
+  const drawn = body && !chart.querySelector('[data-test="loading-indicator"], .loading')
+    && body.querySelector('canvas, table tbody tr, .header-line');
+  return {name, state: drawn ? 'drawn' : 'waiting'};
+})})
+"""
+
+
+# --- the bundle ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardSpec:
+    uuid: str
+    title: str
+    slug: str
+    charts: list[dict[str, Any]]  # layout order: uuid, name, params, dataset_uuid
+
+
+def load_boards(bundle_dir: Path = BUNDLE_DIR) -> list[BoardSpec]:
+    """The bundle's dashboards with their charts in layout order."""
+    charts = {}
+    for path in sorted((bundle_dir / "charts").glob("*.yaml")):
+        chart = yaml.safe_load(path.read_text(encoding="utf-8"))
+        charts[str(chart["uuid"])] = chart
+    boards = []
+    for path in sorted((bundle_dir / "dashboards").glob("*.yaml")):
+        board = yaml.safe_load(path.read_text(encoding="utf-8"))
+        uuids = [
+            node["meta"]["uuid"]
+            for node in board["position"].values()
+            if isinstance(node, dict) and node.get("type") == "CHART"
+        ]
+        boards.append(
+            BoardSpec(
+                uuid=str(board["uuid"]),
+                title=board["dashboard_title"],
+                slug=board.get("slug") or str(board["uuid"]),
+                charts=[
+                    {
+                        "uuid": uuid,
+                        "name": charts[uuid]["slice_name"],
+                        "params": charts[uuid].get("params") or {},
+                        "dataset_uuid": str(charts[uuid]["dataset_uuid"]),
+                    }
+                    for uuid in uuids
+                ],
+            )
+        )
+    return boards
+
+
+def shown_columns(params: dict[str, Any]) -> set[str]:
+    """Columns a chart shows, hence can be clicked to cross-filter on."""
+    shown = set()
+    for key in ("groupby", "all_columns", "columns"):
+        shown.update(c for c in params.get(key) or [] if isinstance(c, str))
+    if isinstance(params.get("x_axis"), str):
+        shown.add(params["x_axis"])
+    return shown
+
+
+def drill_filters(
+    charts: list[dict[str, Any]], dataset_columns: list[set[str]], values: dict[str, Any]
+) -> list[list[dict[str, Any]]]:
+    """Per chart (layout order), the cross-filters it receives once the drill columns were
+    clicked on earlier charts: a filter on a drill column when an earlier chart shows that
+    column and this chart's dataset has it."""
+    seen: set[str] = set()
+    out = []
+    for chart, columns in zip(charts, dataset_columns, strict=True):
+        out.append(
+            [
+                {"col": column, "op": "IN", "val": [values[column]]}
+                for column in DRILL_COLUMNS
+                if column in seen and column in columns and column in values
+            ]
+        )
+        seen |= shown_columns(chart["params"]) & set(DRILL_COLUMNS)
+    return out
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def superset_env(home: Path, serve_db: Path) -> dict[str, str]:
+    """This process's environment minus anything pointing Superset elsewhere."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("SUPERSET_") and name != "LASTMILE_SUPERSET_ADMIN_PASSWORD"
+    }
+    env.update(LASTMILE_HOME=str(home), LASTMILE_SERVE_DB=str(serve_db), PYTHONUNBUFFERED="1")
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bootstrap(home: Path, serve_db: Path, log_path: Path) -> float:
+    """Run dashboards/bootstrap.py into ``home``; seconds taken."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(SUPERSET_PYTHON), str(DASHBOARDS_DIR / "bootstrap.py")],
+        cwd=REPO_ROOT,
+        env=superset_env(home, serve_db),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    log_path.write_text(done.stdout + done.stderr)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"dashboards/bootstrap.py exited {done.returncode}: {done.stderr[-2000:]} "
+            f"(log {log_path})"
+        )
+    return time.perf_counter() - started
+
+
+@dataclass
+class Server:
+    base_url: str
+    proc: subprocess.Popen
+    home: Path
+    log_path: Path
+    started_s: float = 0.0
+
+    def admin(self) -> tuple[str, str]:
+        secrets = json.loads((self.home / "superset" / "secrets.json").read_text())
+        return secrets["admin_username"], secrets["admin_password"]
+
+    def user_password(self, username: str) -> str | None:
+        path = self.home / "superset" / "user_passwords.json"
+        return json.loads(path.read_text()).get(username) if path.is_file() else None
+
+    def stop(self) -> None:
+        stop_tree(self.proc)
+
+
+def start_server(home: Path, serve_db: Path, log_path: Path) -> Server:
+    """dashboards/serve.py on a free 127.0.0.1 port, in its own session; waits for /health."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                str(SUPERSET_PYTHON),
+                str(DASHBOARDS_DIR / "serve.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=REPO_ROOT,
+            env=superset_env(home, serve_db),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(base_url=base_url, proc=proc, home=home, log_path=log_path)
+    try:
+        while time.perf_counter() - started < HEALTH_TIMEOUT_S:
+            if proc.poll() is not None:
+                raise RuntimeError(f"Superset exited with {proc.returncode}; log {log_path}")
+            try:
+                if requests.get(f"{base_url}/health", timeout=5).status_code == 200:
+                    server.started_s = time.perf_counter() - started
+                    return server
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"Superset did not answer /health in {HEALTH_TIMEOUT_S} s; {log_path}")
+    except BaseException:
+        server.stop()
+        raise
+
+
+def api_session(base_url: str, username: str, password: str) -> requests.Session:
+    """JWT bearer plus the CSRF token Superset's POST endpoints want, as a REST client."""
+    response = requests.post(
+        f"{base_url}/api/v1/security/login",
+        json={"username": username, "password": password, "provider": "db"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    csrf = session.get(f"{base_url}/api/v1/security/csrf_token/", timeout=30)
+    csrf.raise_for_status()
+    session.headers["X-CSRFToken"] = csrf.json()["result"]
+    session.headers["Referer"] = base_url
+    return session
+
+
+def ids_by_uuid(api: requests.Session, base_url: str, resource: str) -> dict[str, int]:
+    response = api.get(
+        f"{base_url}/api/v1/{resource}/",
+        params={"q": "(columns:!(id,uuid),page_size:100)"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return {row["uuid"]: row["id"] for row in response.json()["result"]}
+
+
+# --- drill-path chart data ----------------------------------------------------------------------
+
+
+def drill_values(serve_db: Path) -> dict[str, Any]:
+    """The region and opportunity a manager would click: the top opportunity with the most
+    objection mentions (so every step has rows), else the largest one."""
+    import duckdb
+
+    with duckdb.connect(str(serve_db), read_only=True) as conn:
+        row = conn.execute(
+            "select top.region_name, top.opportunity_id "
+            "from marts.fct_drill_top_opportunities as top left join ("
+            "select opportunity_id, count(*) as mentions from marts.fct_drill_objections "
+            "group by 1) as objections on top.opportunity_id = objections.opportunity_id "
+            "order by coalesce(objections.mentions, 0) desc, top.amount_cny desc limit 1"
+        ).fetchone()
+    return {"region_name": row[0], "opportunity_id": row[1]} if row else {}
+
+
+def chart_data_latency(
+    server: Server, board: BoardSpec, values: dict[str, Any], repeats: int = 20
+) -> list[dict[str, Any]]:
+    """p50/p95 of uncached chart-data requests per chart of ``board``, unfiltered and drilled."""
+    api = api_session(server.base_url, *server.admin())
+    chart_ids = ids_by_uuid(api, server.base_url, "chart")
+    dashboard_id = ids_by_uuid(api, server.base_url, "dashboard")[board.uuid]
+    contexts, columns = [], []
+    for chart in board.charts:
+        response = api.get(f"{server.base_url}/api/v1/chart/{chart_ids[chart['uuid']]}", timeout=30)
+        response.raise_for_status()
+        context = json.loads(response.json()["result"]["query_context"])
+        dataset = api.get(
+            f"{server.base_url}/api/v1/dataset/{context['datasource']['id']}", timeout=30
+        )
+        dataset.raise_for_status()
+        contexts.append(context)
+        columns.append({c["column_name"] for c in dataset.json()["result"]["columns"]})
+    filters = drill_filters(board.charts, columns, values)
+    results = []
+    for step, (chart, context, extra) in enumerate(
+        zip(board.charts, contexts, filters, strict=True), start=1
+    ):
+        variants = [("board load", [])] + ([("after drill click", extra)] if extra else [])
+        for variant, added in variants:
+            body = json.loads(json.dumps(context))
+            body["force"] = True
+            body["form_data"].update(slice_id=chart_ids[chart["uuid"]], dashboardId=dashboard_id)
+            for query in body["queries"]:
+                query["filters"] = list(query.get("filters") or []) + added
+            timings, cached, rows = [], 0, None
+            for attempt in range(repeats + 1):
+                started = time.perf_counter()
+                response = api.post(f"{server.base_url}/api/v1/chart/data", json=body, timeout=120)
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 200:
+                    raise RuntimeError(f"{chart['name']}: {response.text[:500]}")
+                result = response.json()["result"][0]
+                if result.get("error"):
+                    raise RuntimeError(f"{chart['name']}: {result['error']}")
+                rows = result.get("rowcount")
+                if attempt:  # the first request warms up, untimed
+                    timings.append(elapsed)
+                    cached += bool(result.get("is_cached"))
+            results.append(
+                {
+                    "step": step,
+                    "chart": chart["name"],
+                    "variant": variant,
+                    "filters": {f["col"]: f["val"][0] for f in added},
+                    "rows": rows,
+                    "cached_responses": cached,
+                    **{f"{k}_ms": v for k, v in summarize(timings).items() if k != "n"},
+                    "n": len(timings),
+                }
+            )
+    return results
+
+
+# --- boards in Chromium -------------------------------------------------------------------------
+
+
+def manager_login(server: Server, serve_db: Path) -> tuple[str, str, str]:
+    """(username, password, who) of the roster's active sales director, else the admin."""
+    import duckdb
+
+    with duckdb.connect(str(serve_db), read_only=True) as conn:
+        row = conn.execute(
+            "select rep_id from marts.dim_sales_staff "
+            "where rep_role = 'sales_director' and is_active order by rep_id limit 1"
+        ).fetchone()
+    if row and (password := server.user_password(row[0])):
+        return row[0], password, f"the roster's sales director {row[0]} (Lastmile Manager)"
+    username, password = server.admin()
+    return username, password, "the admin"
+
+
+def _wait_drawn(page, expected: int) -> float:
+    """Poll until all ``expected`` charts are drawn; the page clock (ms since navigation start)
+    at which that was first seen."""
+    deadline = time.monotonic() + DRAW_TIMEOUT_MS / 1000
+    while True:
+        seen = page.evaluate(CHART_STATES_JS)
+        states = seen["charts"]
+        errors = [s for s in states if s["state"] == "error"]
+        if errors:
+            raise RuntimeError(f"charts show errors: {errors}")
+        if len(states) >= expected and all(s["state"] == "drawn" for s in states):
+            return float(seen["now"])
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"charts not drawn within {DRAW_TIMEOUT_MS} ms: {states}")
+        page.wait_for_timeout(40)
+
+
+def board_draw_times(
+    server: Server, boards: list[BoardSpec], login: tuple[str, str], repeats: int = 3
+) -> list[dict[str, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+            page = context.new_page()
+            page.goto(f"{server.base_url}/login/")
+            page.fill("#username", login[0])
+            page.fill("#password", login[1])
+            page.press("#password", "Enter")
+            page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+            for board in boards:
+                url = f"{server.base_url}/superset/dashboard/{board.slug}/"
+                draws = []
+                for _ in range(repeats + 1):
+                    page.goto(url, wait_until="commit")
+                    draws.append(_wait_drawn(page, len(board.charts)))
+                    page.wait_for_timeout(300)  # let the page settle before leaving it
+                stats = summarize(draws[1:])
+                results.append(
+                    {
+                        "board": board.title,
+                        "slug": board.slug,
+                        "charts": len(board.charts),
+                        "first_ms": draws[0],
+                        "runs_ms": draws[1:],
+                        "median_ms": stats["p50"],
+                        "max_ms": stats["max"],
+                    }
+                )
+            context.close()
+        finally:
+            browser.close()
+    return results
+
+
+def measure(home: Path, serve_db: Path, logs: Path, repeats: int, board_repeats: int) -> dict:
+    """Bootstrap, serve, measure, stop. Returns the ``superset`` section of the report."""
+    logs.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"bootstrap_s": bootstrap(home, serve_db, logs / "bootstrap.log")}
+    boards = load_boards()
+    server = start_server(home, serve_db, logs / "superset-server.log")
+    try:
+        out["server_start_s"] = server.started_s
+        drill = next(board for board in boards if board.slug == DRILL_SLUG)
+        values = drill_values(serve_db)
+        out["drill_board"] = drill.title
+        out["drill_values"] = values
+        out["chart_data"] = chart_data_latency(server, drill, values, repeats)
+        username, password, who = manager_login(server, serve_db)
+        out["board_login"] = who
+        if CHROMIUM.exists():
+            out["boards"] = board_draw_times(server, boards, (username, password), board_repeats)
+        else:
+            out["boards"] = []
+            out["boards_skipped"] = f"{CHROMIUM} missing (make system-deps)"
+    finally:
+        server.stop()
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover - manual check against a built home
+    home, serve_db = Path(sys.argv[1]), Path(sys.argv[2])
+    print(json.dumps(measure(home, serve_db, home / "bench-logs", 5, 1), ensure_ascii=False))

@@ -1,0 +1,277 @@
+"""The benchmark's pure parts (pipelines/bench): statistics, /proc parsing, phase attribution,
+drill filters, target verdicts, report rendering, and the volume generator on a tiny company,
+whose synthetic files must load through the real ingestion engine without a quarantined row.
+Nothing here times anything: the targets are reported by `make bench`, never asserted."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.bench import report as R
+from pipelines.bench import volume as V
+from pipelines.bench.__main__ import DatasetSpec, parse_datasets, sample_window
+from pipelines.bench.machine import cpu_model
+from pipelines.bench.pipeline import Home, phase_of, phase_seconds
+from pipelines.bench.procmon import descendants, parse_meminfo, parse_stat
+from pipelines.bench.stats import percentile, summarize
+from pipelines.bench.superset import drill_filters, load_boards
+from pipelines.config import CONTRACT_PATH
+from pipelines.ingest.contract import load_contract
+from pipelines.ingest.engine import ingest_table
+from tests.conftest import run
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def test_percentile_interpolates_between_closest_ranks() -> None:
+    assert percentile([4, 1, 3, 2], 50) == 2.5
+    assert percentile([7], 95) == 7
+    assert percentile(list(range(1, 21)), 95) == pytest.approx(19.05)
+    assert percentile([1, 2, 3], 0) == 1 and percentile([1, 2, 3], 100) == 3
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1], 101)
+    assert summarize([1, 2, 3, 4]) == {"n": 4, "p50": 2.5, "p95": 3.85, "min": 1.0,
+                                       "max": 4.0, "mean": 2.5}  # fmt: skip
+
+
+# --- /proc ----------------------------------------------------------------------------------------
+
+
+def test_proc_parsing() -> None:
+    # a command name with spaces and parentheses: fields count from the last ")"
+    assert parse_stat("1234 (dbt (worker) 1) S 77 1200 1200 0 -1 4194560") == (77, 1200)
+    info = parse_meminfo(
+        "MemTotal:       24686000 kB\nMemAvailable:    1000 kB\nHugePages_Total: 0\n"
+    )
+    assert info == {"MemTotal": 24686000 * 1024, "MemAvailable": 1000 * 1024, "HugePages_Total": 0}
+    table = {10: (1, 5), 11: (10, 7), 12: (11, 9), 13: (1, 100)}
+    assert descendants(table, 10) == {10, 11, 12}
+    assert cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n") == "AMD EPYC 7B13"
+
+
+# --- phases ---------------------------------------------------------------------------------------
+
+
+def test_steps_are_attributed_to_phases() -> None:
+    ingest = {"crm__customers", "crm__sales_logs", "ingest__landing_inventory"}
+    assert phase_of("crm__customers", ingest) == "ingestion"
+    assert phase_of("ingest__landing_inventory", ingest) == "ingestion"
+    assert phase_of("crm__customers_gx_raw_crm__customers", ingest) == "checks"
+    assert phase_of("marts__fct_red_alerts_gx_marts__fct_red_alerts", ingest) == "checks"
+    assert phase_of("freshness_check_97cee632", ingest) == "checks"
+    assert phase_of("lastmile_dbt", ingest) == "dbt"
+    assert phase_of("serving__lastmile_duckdb", ingest) == "publish"
+    assert phase_of("extract__wecom_quotes", ingest) == "extract"
+    assert phase_of("ops__outbox", ingest) == "outbox"
+    assert phase_of("something_new", ingest) == "other steps"
+    seconds = phase_seconds(
+        {"crm__customers": (10.0, 12.5), "crm__sales_logs": (13.0, 14.0), "lastmile_dbt": (15, 45)},
+        ingest,
+    )
+    assert seconds["ingestion"] == 3.5 and seconds["dbt"] == 30 and seconds["publish"] == 0
+
+
+def test_a_home_keeps_the_pipeline_away_from_other_settings(tmp_path: Path) -> None:
+    env = Home(tmp_path / "scale1").env(
+        {"PATH": "/bin", "LASTMILE_DAGSTER_PG_URL": "postgresql+psycopg2://x",
+         "SUPERSET_HOME": "/x", "LASTMILE_LANDING_DIR": "/demo/landing",
+         "LASTMILE_DBT_TARGET": "ci"}
+    )  # fmt: skip
+    assert "LASTMILE_DAGSTER_PG_URL" not in env and "SUPERSET_HOME" not in env
+    assert env["LASTMILE_LANDING_DIR"] == str(tmp_path / "scale1" / "landing")
+    assert env["DAGSTER_HOME"] == str(tmp_path / "scale1" / "dagster")
+    assert env["LASTMILE_DBT_TARGET"] == "ci" and env["PATH"] == "/bin"
+
+
+def test_dataset_names() -> None:
+    specs = parse_datasets("scale1, scale10,sales10m", 10_000_000, 1.0)
+    assert [s.name for s in specs] == ["scale1", "scale10", "sales10m"]
+    assert parse_datasets("scale0.1,sales10m", 200_000, 0.1)[1] == DatasetSpec(
+        "sales", 0.1, 200_000
+    )
+    assert parse_datasets("scale0.1,sales10m", 200_000, 0.1)[1].name == "sales200k"
+    with pytest.raises(ValueError):
+        parse_datasets("scale1,bogus", 1, 1)
+    assert sample_window(date(2026, 10, 31)) == (date(2025, 11, 1), date(2026, 10, 31))
+
+
+# --- the drill path ---------------------------------------------------------------------------
+
+
+def test_drill_filters_follow_the_click_path() -> None:
+    drill = next(board for board in load_boards() if board.slug == "drill-through")
+    columns = [
+        {"month_start", "region_name"},
+        {"region_name"},
+        {"region_name", "opportunity_id"},
+        {"region_name", "opportunity_id", "customer_name"},
+        {"opportunity_id"},
+    ]
+    assert len(drill.charts) == len(columns)
+    filters = drill_filters(drill.charts, columns, {"region_name": "华东", "opportunity_id": "OP1"})
+    cols = [[f["col"] for f in chart] for chart in filters]
+    assert cols[0] == []  # the first chart of the path is never filtered
+    assert cols[2] == ["region_name"]  # top opportunities: after a region click
+    assert cols[3] == ["region_name", "opportunity_id"]  # communications: after both clicks
+    assert cols[4] == ["opportunity_id"]  # a dataset without the column is not filtered on it
+    assert filters[2][0] == {"col": "region_name", "op": "IN", "val": ["华东"]}
+
+
+# --- targets and the report ---------------------------------------------------------------------
+
+
+def _results(sales_logs: int = 10_000_000, requested: int = 10_000_000) -> dict:
+    full = {"ok": True, "wall_s": 55.0, "startup_s": 9.0, "peak_rss_mb": 900.0,
+            "phases": {"ingestion": 10.0, "dbt": 30.0, "checks": 3.0, "publish": 1.0,
+                       "extract": 1.0, "outbox": 0.5, "other steps": 0.0},
+            "between_steps_s": 0.5, "ingested": {"rows_read": 446_000}, "ingest_rows_per_s": 44_600,
+            "rows_per_wall_s": 8_100,
+            "slowest_dbt_models": [{"model": "marts/fct_x", "seconds": 9.0}]}  # fmt: skip
+    incremental = dict(full, wall_s=7.0, dbt_full_rebuild=None)
+    return {
+        "date": "2026-11-27T12:00:00+00:00",
+        "command": "python -m pipelines.bench",
+        "commit": "abc1234",
+        "machine": {"cpu_model": "AMD EPYC", "cores": 2, "ram_mb": 23_000, "swap_mb": 0},
+        "datasets": [
+            {"name": "scale1", "kind": "scale", "scale": 1.0, "description": "sample company",
+             "runs": {"full": full, "incremental": incremental, "noop": dict(full, wall_s=5.0)},
+             "incremental_share": 7 / 55, "noop_share": 5 / 55,
+             "new_day_description": "2026-11-27: 33 sales logs"},
+            {"name": f"sales{R.human_count(sales_logs)}", "kind": "sales", "scale": 1.0,
+             "sales_logs": sales_logs, "requested_sales_logs": requested,
+             "size_reason": "10,000,000: memory guard", "runs": {"full": dict(full, wall_s=700.0,
+                                                                              peak_rss_mb=5000.0)},
+             "incremental_share": 0.2},
+        ],
+        "superset": {"dataset": "scale1", "drill_board": "业绩穿透",
+                     "drill_values": {"region_name": "华东", "opportunity_id": "OP1"},
+                     "chart_data": [
+                         {"step": 1, "chart": "区域业绩", "variant": "board load", "rows": 12,
+                          "p50_ms": 80.0, "p95_ms": 150.0, "max_ms": 170.0, "n": 20},
+                         {"step": 3, "chart": "前三大商机", "variant": "after drill click",
+                          "rows": 3, "p50_ms": 150.0, "p95_ms": 260.0, "max_ms": 300.0, "n": 20}],
+                     "boards": [{"board": "客户健康", "slug": "customer-health", "charts": 8,
+                                 "first_ms": 4000.0, "runs_ms": [2500.0, 2600.0, 3500.0],
+                                 "median_ms": 2600.0, "max_ms": 3500.0}]},
+        "landing_latency": {"status": "not measured", "reason": "no daemon yet"},
+        "notes": ["a note"],
+    }  # fmt: skip
+
+
+def test_targets_are_judged_not_asserted() -> None:
+    verdicts = {t["target"]: t["verdict"] for t in R.targets(_results())}
+    assert verdicts["full build at scale 1 ≤ 60 s"] == "met"
+    assert verdicts["10M sales logs: full build ≤ 10 min"] == "not met"
+    assert verdicts["10M sales logs: peak memory ≤ 4 GB"] == "not met"
+    assert verdicts["incremental ≤ 15 % of full (scale1)"] == "met"
+    assert verdicts["incremental ≤ 15 % of full (sales10m)"] == "not met"
+    assert verdicts["drill step ≤ 200 ms p95: 1. 区域业绩 (board load)"] == "met"
+    assert verdicts["drill step ≤ 200 ms p95: 3. 前三大商机 (after drill click)"] == "not met"
+    assert verdicts["board drawn ≤ 3 s: 客户健康 (median)"] == "met"
+    assert R.verdict(None, 1) == "not measured" and R.verdict(1, 1) == "met"
+
+
+def test_a_smaller_sales_variant_is_reported_with_its_reason() -> None:
+    fallback = {t["target"]: t for t in R.targets(_results(sales_logs=5_000_000))}
+    wall = fallback["10M sales logs: full build ≤ 10 min"]
+    assert wall["verdict"] == "not met" and "5,000,000" in wall["note"]
+    assert "memory guard" in wall["note"]
+    by_request = {t["target"]: t for t in R.targets(_results(200_000, requested=200_000))}
+    assert by_request["10M sales logs: full build ≤ 10 min"]["verdict"] == "not measured"
+    assert "by request" in by_request["10M sales logs: full build ≤ 10 min"]["note"]
+
+
+def test_report_renders_every_section() -> None:
+    results = _results()
+    results["targets"] = R.targets(results)
+    markdown = R.render_markdown(results)
+    for heading in ("## Machine", "## Targets", "## Datasets", "## Pipeline runs, per phase",
+                    "## Incremental against full", "## Superset", "### Drill path",
+                    "### Boards drawn in headless Chromium", "## Landing → boards",
+                    "## Notes"):  # fmt: skip
+        assert heading in markdown, heading
+    assert "| scale1 | full (`--full-refresh`) | 55.0 | 9.0 | 10.0 |" in markdown
+    assert "12.7 %" in markdown  # incremental share
+    assert "**not met**" in markdown and "**met**" in markdown
+    assert "Not measured: no daemon yet." in markdown
+    assert json.loads(R.render_json(results))["targets"] == results["targets"]
+    # a run where nothing was measured still renders
+    assert "## Targets" in R.render_markdown({"targets": R.targets({})})
+
+
+# --- the volume generator -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    landing = tmp_path_factory.mktemp("bench_company") / "landing"
+    run([sys.executable, "-m", "pipelines.sample", "--seed", "3", "--scale", "0.05", "--start",
+         "2025-11-01", "--end", "2026-10-31", "--out", str(landing)])  # fmt: skip
+    return landing
+
+
+def test_synthetic_rows_are_real_rows_with_new_ids_and_times(tiny_company: Path) -> None:
+    pool = V.load_sales_log_pool(tiny_company)
+    manifest = json.loads((tiny_company / "_manifest.json").read_text())
+    defects = [d for d in manifest["defects"] if d["file"].startswith("crm/sales_logs")]
+    assert defects and pool.height < sum(
+        f["rows"] for f in manifest["files"] if f["table"] == "crm.sales_logs"
+    )
+    months = list(V.synth_sales_logs(pool, 2_000, date(2025, 11, 1), date(2026, 10, 31), 1, "SLV"))
+    frame = pl.concat(frame for _, frame in months)
+    assert frame.height == 2_000 and frame[V.LOG_ID].n_unique() == 2_000
+    assert frame[V.LOG_ID][0] == "SLV000000001"
+    assert [m for m, _ in months] == sorted({m for m, _ in months}) and len(months) == 12
+    stamps = frame[V.LOG_AT].str.strptime(pl.Datetime, "%Y-%m-%d %H:%M:%S")
+    assert str(stamps.min().date()) >= "2025-11-01" and str(stamps.max().date()) <= "2026-10-31"
+    assert stamps.is_sorted()
+    # every other column is a pool row's, unchanged
+    others = [c for c in pool.columns if c not in (V.LOG_ID, V.LOG_AT)]
+    assert frame.select(others).join(pool.select(others).unique(), on=others, how="anti",
+                                     nulls_equal=True).height == 0  # fmt: skip
+    # deterministic for a seed
+    again = pl.concat(f for _, f in V.synth_sales_logs(pool, 2_000, date(2025, 11, 1),
+                                                       date(2026, 10, 31), 1, "SLV"))  # fmt: skip
+    assert again.equals(frame)
+    assert V.average_per_day(730, date(2025, 11, 1), date(2026, 10, 31)) == 2
+
+
+def test_synthetic_files_load_through_the_contract(tiny_company: Path, tmp_path: Path) -> None:
+    """Bulk monthly files and one new day (sales logs and WeCom messages): every row loads."""
+    bulk = V.write_bulk_sales_logs(tiny_company, 3_000, date(2025, 11, 1), date(2026, 10, 31))
+    day = date(2026, 11, 1)
+    logs = V.write_day_sales_logs(tiny_company, day, 40, seed=2)
+    messages = V.write_day_messages(tiny_company, day, 30, seed=2)
+    assert bulk.rows == 3_000 and logs.rows == 40 and messages.rows == 30
+    assert (tiny_company / bulk.files[0]).read_bytes().startswith(b"\xef\xbb\xbf")
+
+    contract = load_contract(CONTRACT_PATH)
+    wanted = {("crm", "sales_logs"), ("wecom", "messages")}
+    needed, todo = set(), list(wanted)
+    while todo:
+        key = todo.pop()
+        if key not in needed:
+            needed.add(key)
+            todo += next(t for t in contract.tables if t.key == key).referenced_tables()
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as conn:
+        results = {
+            t.key: ingest_table(conn, contract, t, tiny_company)
+            for t in contract.ordered_tables()
+            if t.key in needed
+        }
+    synthetic = set(bulk.files + logs.files + messages.files)
+    loaded = [f for key in wanted for f in results[key].files if f.path in synthetic]
+    assert {f.path for f in loaded} == synthetic
+    for f in loaded:
+        assert f.status == "loaded" and f.rows_quarantined == 0 and f.rows_duplicate == 0, f
+    assert sum(f.rows_loaded for f in loaded) == 3_000 + 40 + 30
