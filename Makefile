@@ -22,7 +22,7 @@ SUPERSET_PORT ?= 8088
 DAGSTER_PORT ?= 3000
 
 .PHONY: help setup uv system-deps parse generate pipeline superset demo serve test lint format \
-	contract-doc docs clean
+	contract-doc docs clean bench
 
 help:
 	@echo "make demo    set up both environments, generate the sample company, run every asset,"
@@ -115,6 +115,12 @@ docs: parse
 		--static --profiles-dir . --quiet --target-path $(LASTMILE_HOME)/docs/target
 	cp $(LASTMILE_HOME)/docs/target/static_index.html $(LASTMILE_HOME)/docs/index.html
 	@echo "dbt docs: $(LASTMILE_HOME)/docs/index.html (one file, works offline)"
+
+# Scale 1, scale 10 and 10M sales logs through the pipeline (full, daily incremental), Superset
+# chart-data latency and board draw times: prints and writes docs/benchmarks.md + .json. Hours on
+# two cores; each dataset in its own home under $(LASTMILE_HOME)/bench. Options: BENCH_ARGS=...
+bench: setup
+	$(PY) -m pipelines.bench $(BENCH_ARGS)
 
 contract-doc: setup
 	$(PY) -m pipelines.ingest.contract_doc > docs/landing-contract.md
