@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import requests
 import yaml
 
@@ -32,6 +33,15 @@ create table if not exists ops.outbox (
     last_error varchar
 );
 """
+NEW_MESSAGE_SCHEMA = {
+    "message_id": pl.String,
+    "action": pl.String,
+    "created_at": pl.Datetime("us"),
+    "payload": pl.String,
+    "status": pl.String,
+    "attempts": pl.Int32,
+    "next_attempt_at": pl.Datetime("us"),
+}
 
 
 @dataclass(frozen=True)
@@ -112,11 +122,11 @@ def enqueue(conn: duckdb.DuckDBPyConnection, actions: tuple[Action, ...], now: d
             rows.append((message_id, action.name, now, payload, "pending", 0, now))
             existing.add(message_id)
         if rows:
-            conn.executemany(
-                "insert into ops.outbox (message_id, action, created_at, payload, status, "
-                "attempts, next_attempt_at) values (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            # one columnar insert (executemany inserts row by row: seconds per thousand)
+            frame = pl.DataFrame(rows, schema=NEW_MESSAGE_SCHEMA, orient="row")
+            conn.register("lastmile_new_messages", frame.to_arrow())
+            conn.execute("insert into ops.outbox by name select * from lastmile_new_messages")
+            conn.unregister("lastmile_new_messages")
             new += len(rows)
     return new
 
