@@ -114,6 +114,18 @@ def _log_in(page: Page, server: SupersetServer, login: tuple[str, str]) -> None:
     page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
 
 
+def _titles_missing(page: Page, titles: list[str], timeout_ms: int = 15_000) -> list[str]:
+    """The titles not in the page's text, polled for a while: Superset may re-render the grid
+    once more after the charts drew (a busy machine widens that window)."""
+    deadline = page.evaluate("Date.now()") + timeout_ms
+    while True:
+        text = page.inner_text("body")
+        missing = [title for title in titles if title not in text]
+        if not missing or page.evaluate("Date.now()") > deadline:
+            return missing
+        page.wait_for_timeout(500)
+
+
 def _wait_until_drawn(page: Page, expected: int) -> list[dict]:
     """Poll until all `expected` charts are drawn; fail at once on an error box."""
     deadline = page.evaluate("Date.now()") + DRAW_TIMEOUT_MS
@@ -152,9 +164,9 @@ def test_dashboards_draw_every_chart_in_chinese(
             )
             assert colours > 200, f"{screenshot} looks blank ({colours} colours)"
 
-            text = page.inner_text("body")
-            for title in [dashboard["dashboard_title"], *chart_names]:
-                assert title in text, f"{title!r} not on the page"
+            titles = [dashboard["dashboard_title"], *chart_names]
+            missing = _titles_missing(page, titles)
+            assert not missing, f"{missing} not on the page"
             title_font = page.evaluate(
                 "() => { const style = getComputedStyle(document.querySelector("
                 "'[data-test=\"chart-grid-component\"] .editable-title'));"
