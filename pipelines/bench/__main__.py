@@ -274,7 +274,7 @@ class Bench:
         while True:
             attempt = DatasetSpec("sales", spec.scale, size)
             result = self.dataset(attempt, superset)
-            aborted = result["runs"]["full"].get("aborted")
+            aborted = size_limit(result["runs"]["full"])
             attempts.append(
                 {
                     "sales_logs": size,
@@ -300,6 +300,26 @@ class Bench:
     def cleanup(self, home: P.Home) -> None:
         if not self.args.keep and home.root.exists():
             shutil.rmtree(home.root, ignore_errors=True)
+
+
+MEMORY_ERRORS = ("Out of Memory Error", "MemoryError", "Cannot allocate memory", "OOM")
+
+
+def size_limit(run: dict[str, Any]) -> str | None:
+    """Why a run could not handle its size (the bench's memory or time guard, or the run failing
+    for lack of memory), else None. Other failures are not about the size."""
+    if run.get("aborted"):
+        return run["aborted"]
+    if run.get("ok"):
+        return None
+    if run.get("returncode") in (-9, 137):
+        return "the run was killed (SIGKILL: the kernel's OOM killer?)"
+    try:
+        text = Path(run["log"]).read_text(errors="replace")
+    except (KeyError, OSError):
+        text = run.get("log_tail") or ""
+    found = next((marker for marker in MEMORY_ERRORS if marker in text), None)
+    return f"the run failed for lack of memory ({found})" if found else None
 
 
 def landing_latency(home: P.Home, args: argparse.Namespace) -> dict[str, Any]:

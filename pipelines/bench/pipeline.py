@@ -150,6 +150,8 @@ class RunRecord:
     failed_steps: list[str]
     full_rebuild_reason: str | None
     slowest_models: list[tuple[str, float]]
+    models_s: float  # the dbt models' own execution time, summed (the rest of the step: tests,
+    # dbt's start-up, parsing, writing artifacts)
 
 
 def read_run(dagster_home: Path, since: float) -> RunRecord | None:
@@ -207,6 +209,7 @@ def read_run(dagster_home: Path, since: float) -> RunRecord | None:
             failed_steps=failed,
             full_rebuild_reason=reason,
             slowest_models=sorted(models, key=lambda m: -m[1])[:8],
+            models_s=sum(seconds for _, seconds in models),
         )
 
 
@@ -272,6 +275,7 @@ def run_pipeline(
         between_steps_s=(run_s - sum(phases.values())) if run_s is not None else None,
         failed_steps=record.failed_steps,
         dbt_full_rebuild=record.full_rebuild_reason,
+        dbt_models_s=record.models_s,
         slowest_dbt_models=[{"model": m, "seconds": s} for m, s in record.slowest_models],
     )
     rows = ingested_rows(home.build_db, watched.started_at)

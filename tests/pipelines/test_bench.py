@@ -275,3 +275,16 @@ def test_synthetic_files_load_through_the_contract(tiny_company: Path, tmp_path:
     for f in loaded:
         assert f.status == "loaded" and f.rows_quarantined == 0 and f.rows_duplicate == 0, f
     assert sum(f.rows_loaded for f in loaded) == 3_000 + 40 + 30
+
+
+def test_only_memory_and_time_limits_shrink_the_sales_variant(tmp_path: Path) -> None:
+    from pipelines.bench.__main__ import size_limit
+
+    log = tmp_path / "full.log"
+    log.write_text("… duckdb.OutOfMemoryException: Out of Memory Error: failed to allocate …")
+    assert size_limit({"ok": True}) is None
+    assert "memory guard" in size_limit({"ok": False, "aborted": "memory guard: 18,000 MB"})
+    assert "lack of memory" in size_limit({"ok": False, "returncode": 1, "log": str(log)})
+    assert "killed" in size_limit({"ok": False, "returncode": -9})
+    log.write_text("dbt: Compilation Error in model fct_x")
+    assert size_limit({"ok": False, "returncode": 1, "log": str(log)}) is None
