@@ -17,6 +17,7 @@ import duckdb
 from pipelines.config import Settings, load_settings
 from pipelines.definitions import defs
 from pipelines.jobs import full_rebuild_job, refresh_job
+from pipelines.resources import BUILD_DB_POOL
 
 
 def _alive(pid: int | None) -> bool:
@@ -33,8 +34,9 @@ def _alive(pid: int | None) -> bool:
 
 def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     """Fail the runs still marked as started whose process is gone (a run killed with SIGKILL
-    or a power cut) and free the ``duckdb_build`` pool slots they held; otherwise every later
-    run would wait for those slots forever. Returns the ids of the runs released."""
+    or a power cut) and free the ``duckdb_build`` pool slots they held, and free the slots still
+    held by runs that already ended; otherwise every later run would wait for those slots
+    forever. Returns the ids of the runs released."""
     released = []
     started = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
     for run in started:
@@ -47,6 +49,14 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
             instance.report_run_failed(run, "the run's process is gone (killed); released")
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             released.append(run.run_id)
+    # a run that already ended (e.g. its worker was killed and the code server failed it) but
+    # still holds a slot of the pool
+    storage = instance.event_log_storage
+    for slot in storage.get_concurrency_info(BUILD_DB_POOL).claimed_slots:
+        run = instance.get_run_by_id(slot.run_id)
+        if run is None or run.is_finished:
+            storage.free_concurrency_slots_for_run(slot.run_id)
+            released.append(slot.run_id)
     return released
 
 
