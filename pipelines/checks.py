@@ -49,10 +49,13 @@ def run_suite(module: ModuleType, warehouse: Warehouse, table: str) -> SuiteResu
     return validate(frame, table, expectations)
 
 
-def expectation_columns(expectations: list) -> list[str]:
-    """The columns a list of GX expectations reads, in first-use order (none: row counts only)."""
+def expectation_columns(expectations: list) -> list[str] | None:
+    """The columns a list of GX expectations reads, in first-use order (empty: row counts only;
+    None: not known — a ``row_condition`` may name any column)."""
     columns: list[str] = []
     for expectation in expectations:
+        if getattr(expectation, "row_condition", None):
+            return None
         named = [getattr(expectation, a, None) for a in ("column", "column_A", "column_B")]
         named += list(getattr(expectation, "column_list", None) or [])
         columns += [c for c in named if c and c not in columns]

@@ -17,6 +17,10 @@ def test_expectation_columns_lists_every_named_column_once():
     ]
     assert checks.expectation_columns(expectations) == ["a", "b", "c"]
     assert checks.expectation_columns(expectations[:1]) == []
+    conditional = gx.expectations.ExpectColumnValuesToBeNull(
+        column="a", row_condition="d == 0", condition_parser="pandas"
+    )
+    assert checks.expectation_columns([*expectations, conditional]) is None  # every column
 
 
 def test_the_raw_sales_log_suite_reads_its_columns_only(tmp_path, monkeypatch):
