@@ -8,28 +8,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from pipelines.bench.superset import CHROMIUM, CHROMIUM_ARGS, DRAW_TIMEOUT_MS
 from tests.dashboards.helpers import REPO_ROOT, Bundle, SupersetServer, query_served_db
 
 pytestmark = [pytest.mark.superset, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "screenshots"
-DRAW_TIMEOUT_MS = 60_000
 
 # Per chart on the page: "error" when Superset shows an error box, "drawn" when the chart body
 # holds what its plugin draws (ECharts canvas, table rows, big-number text), else "waiting".

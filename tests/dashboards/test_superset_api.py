@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from pipelines.bench.superset import ids_by_uuid
 from tests.dashboards.helpers import Bundle, SupersetServer, query_served_db
 
 pytestmark = pytest.mark.superset
@@ -81,16 +82,6 @@ FILTER_SQL = {
 @pytest.fixture(scope="module")
 def api(superset_server: SupersetServer) -> requests.Session:
     return superset_server.api()
-
-
-def _ids_by_uuid(api: requests.Session, base_url: str, resource: str) -> dict[str, int]:
-    response = api.get(
-        f"{base_url}/api/v1/{resource}/",
-        params={"q": "(columns:!(id,uuid),page_size:100)"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    return {row["uuid"]: row["id"] for row in response.json()["result"]}
 
 
 def _as_api(value: Any) -> Any:
@@ -195,8 +186,8 @@ def test_dashboards_show_the_bundle_charts(
     api: requests.Session, superset_server: SupersetServer, bundle: Bundle
 ) -> None:
     base = superset_server.base_url
-    dashboard_ids = _ids_by_uuid(api, base, "dashboard")
-    chart_ids = _ids_by_uuid(api, base, "chart")
+    dashboard_ids = ids_by_uuid(api, base, "dashboard")
+    chart_ids = ids_by_uuid(api, base, "chart")
     for uuid, dashboard in bundle.dashboards.items():
         response = api.get(f"{base}/api/v1/dashboard/{dashboard_ids[uuid]}/charts", timeout=30)
         response.raise_for_status()
@@ -211,9 +202,9 @@ def test_every_chart_answers_from_its_saved_query_context(
     api: requests.Session, superset_server: SupersetServer, bundle: Bundle
 ) -> None:
     base = superset_server.base_url
-    chart_ids = _ids_by_uuid(api, base, "chart")
-    dataset_ids = _ids_by_uuid(api, base, "dataset")
-    dashboard_ids = _ids_by_uuid(api, base, "dashboard")
+    chart_ids = ids_by_uuid(api, base, "chart")
+    dataset_ids = ids_by_uuid(api, base, "dataset")
+    dashboard_ids = ids_by_uuid(api, base, "dashboard")
     for dashboard_uuid, dashboard in bundle.dashboards.items():
         for chart_uuid in bundle.chart_uuids(dashboard):
             chart_id = chart_ids[chart_uuid]
@@ -264,7 +255,7 @@ def test_the_connection_cannot_write_or_read_files(
     tables_before = query_served_db(
         served_db, "select schema_name, table_name from duckdb_tables()"
     )
-    database_ids = _ids_by_uuid(api, base, "database")
+    database_ids = ids_by_uuid(api, base, "database")
     leak, other = tmp_path / "leak.csv", tmp_path / "other.duckdb"
     for uuid in bundle.databases:
         database_id = database_ids[uuid]
@@ -305,7 +296,7 @@ def test_the_connection_cannot_write_or_read_files(
         assert not leak.exists() and not other.exists()
 
     # a chart query cannot smuggle a file read in either
-    dataset_id = next(iter(_ids_by_uuid(api, base, "dataset").values()))
+    dataset_id = next(iter(ids_by_uuid(api, base, "dataset").values()))
     sneaky_metric = {
         "expressionType": "SQL",
         "sqlExpression": "(select count(*) from read_csv('/etc/passwd'))",
