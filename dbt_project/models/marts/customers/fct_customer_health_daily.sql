@@ -82,12 +82,15 @@ all_days as (
     ) }}
 ),
 
+recompute_from as (
+    select {{ recompute_from_date('health_date') }} as from_date
+),
+
 days as (
-    select date_day
+    select all_days.date_day
     from all_days
-    where
-        {{ recompute_from_date('health_date') }} is null
-        or date_day >= {{ recompute_from_date('health_date') }}
+    cross join recompute_from
+    where recompute_from.from_date is null or all_days.date_day >= recompute_from.from_date
 ),
 
 -- active on D: not a prospect, created on or before D, not yet churned (churn day excluded)
