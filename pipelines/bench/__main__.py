@@ -434,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.workdir.mkdir(parents=True, exist_ok=True)
     bench.log(f"work dir {args.workdir}; datasets {', '.join(s.name for s in args.specs)}")
-    for spec in args.specs:
+    for index, spec in enumerate(args.specs):
         measure_superset = spec == target
         try:
             if spec.kind == "sales":
@@ -451,21 +451,12 @@ def main(argv: list[str] | None = None) -> int:
             results["landing_latency"] = dataset.pop("landing_latency")
         results["datasets"].append(dataset)
         bench.cleanup(P.Home(args.workdir / dataset["name"]))
-    if args.skip_superset:
-        results["superset"] = {"skipped": "--skip-superset"}
-        results.setdefault(
-            "landing_latency", {"status": "not measured", "reason": "--skip-superset"}
-        )
-    results.setdefault("superset", {"skipped": "no dataset to measure it on"})
-    results["notes"] = bench.notes + notes_for(results)
-    results["bench_s"] = time.perf_counter() - started
-    results["load_note"] += f", at the end {os.getloadavg()[0]:.2f}"
-    results["targets"] = R.targets(results)
-
-    markdown = R.render_markdown(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "benchmarks.md").write_text(markdown, encoding="utf-8")
-    (args.out / "benchmarks.json").write_text(R.render_json(results), encoding="utf-8")
+        pending = [s.name for s in args.specs[index + 1 :]]
+        if pending:
+            # Save what is measured so far: a long bench cut short still leaves its report.
+            write_report(finish(dict(results), bench, args, started, pending), args.out)
+            bench.log(f"{spec.name} done; report so far in {args.out / 'benchmarks.md'}")
+    markdown = write_report(finish(results, bench, args, started, []), args.out)
     print()
     print(markdown)
     bench.log(
@@ -473,6 +464,39 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.out / 'benchmarks.json'}"
     )
     return 0 if all("error" not in d for d in results["datasets"]) else 1
+
+
+def finish(
+    results: dict, bench: Bench, args: argparse.Namespace, started: float, pending: list[str]
+) -> dict:
+    """Complete ``results`` with notes, totals and target verdicts; ``pending`` names the
+    datasets still to run when this is an interim report."""
+    if args.skip_superset:
+        results["superset"] = {"skipped": "--skip-superset"}
+        results.setdefault(
+            "landing_latency", {"status": "not measured", "reason": "--skip-superset"}
+        )
+    results.setdefault("superset", {"skipped": "no dataset to measure it on"})
+    results["notes"] = bench.notes + notes_for(results)
+    if pending:
+        results["notes"].insert(
+            0, f"Interim report: {', '.join(pending)} still running or not yet run."
+        )
+    results["bench_s"] = time.perf_counter() - started
+    results["load_note"] = results["load_note"].split(", at the end")[0] + (
+        f", at the end {os.getloadavg()[0]:.2f}"
+    )
+    results["targets"] = R.targets(results)
+    return results
+
+
+def write_report(results: dict, out: Path) -> str:
+    """Write ``benchmarks.md`` and ``benchmarks.json`` into ``out``; return the markdown."""
+    markdown = R.render_markdown(results)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "benchmarks.md").write_text(markdown, encoding="utf-8")
+    (out / "benchmarks.json").write_text(R.render_json(results), encoding="utf-8")
+    return markdown
 
 
 def notes_for(results: dict) -> list[str]:
