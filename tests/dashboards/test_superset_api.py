@@ -69,7 +69,7 @@ EXPECTED_METRICS = {
 }
 # Calculated columns a chart groups by, written independently of the dataset YAML.
 EXPECTED_COLUMNS = {
-    "region_template": "region_name || ' · ' || template_code",
+    "region_template": "region_name || ' · ' || template_name",
 }
 FILTER_SQL = {
     "==": "{col} = {val}",

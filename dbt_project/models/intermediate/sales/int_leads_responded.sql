@@ -35,24 +35,43 @@ owner_at_creation as (
             and leads.created_at >= ownership_changes.changed_at
 ),
 
-routed as (
+-- the most specific routing row: exact region and industry, then the region's default
+-- (industry *), then the company's for the industry (region *), then the company's (* and *)
+routing_candidates as (
     select
         leads.lead_id,
-        coalesce(industry_routing.rep_id, region_routing.rep_id) as routed_rep_id,
-        coalesce(industry_routing.engineer_rep_id, region_routing.engineer_rep_id)
-            as engineer_rep_id,
-        coalesce(industry_routing.legal_rep_id, region_routing.legal_rep_id) as legal_rep_id
+        routing.rep_id,
+        routing.engineer_rep_id,
+        routing.legal_rep_id,
+        row_number() over (
+            partition by leads.lead_id
+            order by
+                case when routing.region_id = '*' then 1 else 0 end,
+                case when routing.industry = '*' then 1 else 0 end
+        ) as specificity_rank
     from leads
     left join customers
         on leads.customer_id = customers.customer_id
-    left join routing as industry_routing
+    inner join routing
         on
-            coalesce(leads.region_id, customers.region_id) = industry_routing.region_id
-            and coalesce(leads.industry, customers.industry) = industry_routing.industry
-    left join routing as region_routing
-        on
-            coalesce(leads.region_id, customers.region_id) = region_routing.region_id
-            and region_routing.industry = '*'
+            (
+                routing.region_id = coalesce(leads.region_id, customers.region_id)
+                or routing.region_id = '*'
+            )
+            and (
+                routing.industry = coalesce(leads.industry, customers.industry)
+                or routing.industry = '*'
+            )
+),
+
+routed as (
+    select
+        lead_id,
+        rep_id as routed_rep_id,
+        engineer_rep_id,
+        legal_rep_id
+    from routing_candidates
+    where specificity_rank = 1
 ),
 
 first_touches as (

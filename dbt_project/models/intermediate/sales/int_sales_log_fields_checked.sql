@@ -10,6 +10,10 @@ required_fields as (
     select * from {{ ref('sales_log_required_fields') }}
 ),
 
+templates as (
+    select * from {{ ref('sales_log_templates') }}
+),
+
 final as (
     select
         log_checks.log_id,
@@ -22,6 +26,7 @@ final as (
         required_fields.field_name,
         required_fields.field_label,
         log_checks.has_placeholder_competitor,
+        coalesce(templates.template_name, log_checks.template_code) as template_name,
         case required_fields.field_name
             when 'customer_id' then log_checks.has_customer_id
             when 'contact_id' then log_checks.has_contact_id
@@ -39,6 +44,8 @@ final as (
     from log_checks
     inner join required_fields
         on log_checks.template_code = required_fields.template_code
+    left join templates
+        on log_checks.template_code = templates.template_code
 )
 
 select * from final

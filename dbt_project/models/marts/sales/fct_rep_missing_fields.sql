@@ -14,6 +14,7 @@ final as (
         reps.rep_name,
         reps.squad_id,
         log_fields.template_code,
+        log_fields.template_name,
         log_fields.field_name,
         log_fields.field_label,
         count(*) as log_count,
@@ -27,6 +28,7 @@ final as (
         reps.rep_name,
         reps.squad_id,
         log_fields.template_code,
+        log_fields.template_name,
         log_fields.field_name,
         log_fields.field_label
 )

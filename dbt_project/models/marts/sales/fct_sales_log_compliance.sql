@@ -24,6 +24,7 @@ final as (
         customer_id,
         opportunity_id,
         template_code,
+        template_name,
         log_at,
         ingested_at,
         count(*) as required_field_count,
@@ -37,7 +38,15 @@ final as (
         max(case when has_placeholder_competitor then 1 else 0 end) = 1
             as has_placeholder_competitor
     from log_fields
-    group by log_id, rep_id, customer_id, opportunity_id, template_code, log_at, ingested_at
+    group by
+        log_id,
+        rep_id,
+        customer_id,
+        opportunity_id,
+        template_code,
+        template_name,
+        log_at,
+        ingested_at
 )
 
 select * from final

@@ -14,6 +14,10 @@ regions as (
     select * from {{ ref('stg_crm__regions') }}
 ),
 
+templates as (
+    select * from {{ ref('sales_log_templates') }}
+),
+
 logs as (
     select
         sales_logs.log_id,
@@ -144,6 +148,7 @@ final as (
         log_counts.region_id,
         regions.region_name,
         log_counts.template_code,
+        coalesce(templates.template_name, log_counts.template_code) as template_name,
         log_counts.week_start,
         log_counts.log_count,
         log_counts.customer_count,
@@ -163,6 +168,8 @@ final as (
     from log_counts
     left join regions
         on log_counts.region_id = regions.region_id
+    left join templates
+        on log_counts.template_code = templates.template_code
     left join bounded
         on
             log_counts.region_id = bounded.region_id
