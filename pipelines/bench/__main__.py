@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -418,6 +419,9 @@ def superset_target(specs: list[DatasetSpec], wanted: str) -> DatasetSpec | None
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Stopped by SIGTERM (kill, a CI timeout): unwind like Ctrl-C, so every run, generator and
+    # server this bench started in its own session is stopped with it, not left running.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     bench = Bench(args)
     started = time.perf_counter()
     target = None if args.skip_superset else superset_target(args.specs, args.superset_on)
