@@ -57,7 +57,7 @@ CHROMIUM_ARGS = [
 
 # Per chart on the page: "error" when Superset shows an error box, "drawn" when the chart body
 # holds what its plugin draws (ECharts canvas, table rows, big-number text), else "waiting".
-# The same rule as tests/dashboards/test_browser.py, plus the page's clock.
+# With the page's clock (the bench times draws from navigation start); the browser tests use it too.
 CHART_STATES_JS = """
 () => ({now: performance.now(), charts: Array.from(
   document.querySelectorAll('[data-test="chart-grid-component"]')).map(chart => {
@@ -150,14 +150,18 @@ def drill_filters(
 # --- the server ---------------------------------------------------------------------------------
 
 
-def superset_env(home: Path, serve_db: Path) -> dict[str, str]:
-    """This process's environment minus anything pointing Superset elsewhere."""
+def superset_env(home: Path, serve_db: Path, database_uri: str | None = None) -> dict[str, str]:
+    """This process's environment minus anything pointing Superset elsewhere (a production
+    metadata database or admin password is never a private home's), for ``home`` serving
+    ``serve_db``; ``database_uri`` selects a metadata database other than the home's SQLite."""
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("SUPERSET_") and name != "LASTMILE_SUPERSET_ADMIN_PASSWORD"
+        if not name.startswith(("SUPERSET_", "LASTMILE_SUPERSET_"))
     }
     env.update(LASTMILE_HOME=str(home), LASTMILE_SERVE_DB=str(serve_db), PYTHONUNBUFFERED="1")
+    if database_uri:
+        env["LASTMILE_SUPERSET_DATABASE_URI"] = database_uri
     return env
 
 
@@ -167,13 +171,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bootstrap(home: Path, serve_db: Path, log_path: Path) -> float:
-    """Run dashboards/bootstrap.py into ``home``; seconds taken."""
-    started = time.perf_counter()
+def log_tail(path: Path, chars: int = 6000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError as exc:
+        return f"(no log: {exc})"
+
+
+def bootstrap(
+    home: Path, serve_db: Path, log_path: Path, database_uri: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run dashboards/bootstrap.py into ``home`` (its output also goes to ``log_path``); raise
+    with the output's tail when it fails."""
     done = subprocess.run(
         [str(SUPERSET_PYTHON), str(DASHBOARDS_DIR / "bootstrap.py")],
         cwd=REPO_ROOT,
-        env=superset_env(home, serve_db),
+        env=superset_env(home, serve_db, database_uri),
         capture_output=True,
         text=True,
         timeout=900,
@@ -181,10 +194,10 @@ def bootstrap(home: Path, serve_db: Path, log_path: Path) -> float:
     log_path.write_text(done.stdout + done.stderr)
     if done.returncode != 0:
         raise RuntimeError(
-            f"dashboards/bootstrap.py exited {done.returncode}: {done.stderr[-2000:]} "
-            f"(log {log_path})"
+            f"dashboards/bootstrap.py exited {done.returncode} (log {log_path})\n"
+            f"--- stdout ---\n{done.stdout[-4000:]}\n--- stderr ---\n{done.stderr[-4000:]}"
         )
-    return time.perf_counter() - started
+    return done
 
 
 @dataclass
@@ -207,8 +220,12 @@ class Server:
         stop_tree(self.proc)
 
 
-def start_server(home: Path, serve_db: Path, log_path: Path) -> Server:
-    """dashboards/serve.py on a free 127.0.0.1 port, in its own session; waits for /health."""
+def start_server(
+    home: Path, serve_db: Path, log_path: Path, database_uri: str | None = None
+) -> Server:
+    """dashboards/serve.py on a free 127.0.0.1 port, in its own session; waits for /health
+    (gunicorn accepts connections before its worker has loaded the app). Raises with the log's
+    tail when the server exits or does not answer in time; the caller stops it by ``stop()``."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
@@ -223,7 +240,7 @@ def start_server(home: Path, serve_db: Path, log_path: Path) -> Server:
                 str(port),
             ],
             cwd=REPO_ROOT,
-            env=superset_env(home, serve_db),
+            env=superset_env(home, serve_db, database_uri),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -232,7 +249,10 @@ def start_server(home: Path, serve_db: Path, log_path: Path) -> Server:
     try:
         while time.perf_counter() - started < HEALTH_TIMEOUT_S:
             if proc.poll() is not None:
-                raise RuntimeError(f"Superset exited with {proc.returncode}; log {log_path}")
+                raise RuntimeError(
+                    f"Superset exited with {proc.returncode} before answering /health\n"
+                    f"--- {log_path} ---\n{log_tail(log_path)}"
+                )
             try:
                 if requests.get(f"{base_url}/health", timeout=5).status_code == 200:
                     server.started_s = time.perf_counter() - started
@@ -240,7 +260,10 @@ def start_server(home: Path, serve_db: Path, log_path: Path) -> Server:
             except requests.RequestException:
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"Superset did not answer /health in {HEALTH_TIMEOUT_S} s; {log_path}")
+        raise RuntimeError(
+            f"Superset did not answer {base_url}/health in {HEALTH_TIMEOUT_S} s\n"
+            f"--- {log_path} ---\n{log_tail(log_path)}"
+        )
     except BaseException:
         server.stop()
         raise
@@ -430,7 +453,9 @@ def board_draw_times(
 def measure(home: Path, serve_db: Path, logs: Path, repeats: int, board_repeats: int) -> dict:
     """Bootstrap, serve, measure, stop. Returns the ``superset`` section of the report."""
     logs.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Any] = {"bootstrap_s": bootstrap(home, serve_db, logs / "bootstrap.log")}
+    started = time.perf_counter()
+    bootstrap(home, serve_db, logs / "bootstrap.log")
+    out: dict[str, Any] = {"bootstrap_s": time.perf_counter() - started}
     boards = load_boards()
     server = start_server(home, serve_db, logs / "superset-server.log")
     try:

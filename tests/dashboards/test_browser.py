@@ -12,27 +12,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from pipelines.bench.superset import CHROMIUM, CHROMIUM_ARGS, DRAW_TIMEOUT_MS
+from pipelines.bench.superset import CHART_STATES_JS, CHROMIUM, CHROMIUM_ARGS, DRAW_TIMEOUT_MS
 from tests.dashboards.helpers import REPO_ROOT, Bundle, SupersetServer, query_served_db
 
 pytestmark = [pytest.mark.superset, pytest.mark.browser]
 
 SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "screenshots"
-
-# Per chart on the page: "error" when Superset shows an error box, "drawn" when the chart body
-# holds what its plugin draws (ECharts canvas, table rows, big-number text), else "waiting".
-CHART_STATES_JS = """
-() => Array.from(document.querySelectorAll('[data-test="chart-grid-component"]')).map(chart => {
-  const name = chart.getAttribute('data-test-chart-name');
-  if (chart.querySelector('.ant-alert-error, [role="alert"]')) {
-    return {name, state: 'error', text: chart.innerText.slice(0, 500)};
-  }
-  const body = chart.querySelector('[data-test="slice-container"]');
-  const drawn = body && !chart.querySelector('[data-test="loading-indicator"], .loading')
-    && body.querySelector('canvas, table tbody tr, .header-line');
-  return {name, state: drawn ? 'drawn' : 'waiting'};
-})
-"""
 
 # A glyph no font has renders as the fallback box. Chinese characters drawn in the page's font
 # must look different from that box and from each other, or the CJK font is missing.
@@ -118,7 +103,7 @@ def _wait_until_drawn(page: Page, expected: int) -> list[dict]:
     """Poll until all `expected` charts are drawn; fail at once on an error box."""
     deadline = page.evaluate("Date.now()") + DRAW_TIMEOUT_MS
     while True:
-        states = page.evaluate(CHART_STATES_JS)
+        states = page.evaluate(CHART_STATES_JS)["charts"]
         errors = [state for state in states if state["state"] == "error"]
         assert not errors, f"charts show errors: {errors}"
         if len(states) >= expected and all(state["state"] == "drawn" for state in states):
@@ -276,10 +261,81 @@ def test_drill_through_region_to_opportunity_to_communications(
         ] == (list(range(1, len(communications) + 1)))
         if objections:
             _wait_for_column(page, OBJECTIONS_CHART, "商机编号", [opportunity] * objections)
-        states = page.evaluate(CHART_STATES_JS)
+        states = page.evaluate(CHART_STATES_JS)["charts"]
         assert not [state for state in states if state["state"] == "error"], states
         page.screenshot(
             path=str(SCREENSHOT_DIR / "drill-through-2-opportunity.png"), full_page=True
         )
+    finally:
+        context.close()
+
+
+MONTH_FILTER = "业绩月份"
+CONTRACT_COUNT = "赢单合同数"
+
+
+def test_drill_month_filter_narrows_region_revenue(
+    browser: Browser, superset_server: SupersetServer, bundle: Bundle, manager: tuple[str, str]
+) -> None:
+    """Pick a month in 业绩穿透's 业绩月份 filter and apply it: the region ranking then counts only
+    that month's won contracts, region by region as in DuckDB (a month that leaves some region
+    out and differs from the unfiltered counts, so a filter that does nothing fails)."""
+    served_db = superset_server.served_db
+    totals = dict(
+        query_served_db(
+            served_db,
+            "select region_name, count(*) from marts.fct_drill_region_revenue group by 1",
+        )
+    )
+    # the busiest month whose counts differ from the whole year's
+    months = query_served_db(
+        served_db,
+        "select month_start, count(*) from marts.fct_drill_region_revenue "
+        "group by 1 order by 2 desc, 1 desc",
+    )
+    month = None
+    for candidate, _ in months:
+        wanted = dict(
+            query_served_db(
+                served_db,
+                "select region_name, count(*) from marts.fct_drill_region_revenue "
+                f"where month_start = date '{candidate.isoformat()}' group by 1",
+            )
+        )
+        if wanted != totals:
+            month = candidate
+            break
+    assert month is not None, "every month has the whole year's counts: nothing to filter"
+
+    context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        _log_in(page, superset_server, manager)
+        page.goto(f"{superset_server.base_url}/superset/dashboard/{DRILL_SLUG}/")
+        drill = next(d for d in bundle.dashboards.values() if d.get("slug") == DRILL_SLUG)
+        _wait_until_drawn(page, len(bundle.chart_uuids(drill)))
+        shown = dict(
+            zip(
+                _column(page, REGION_CHART, "区域名称") or [],
+                _column(page, REGION_CHART, CONTRACT_COUNT) or [],
+                strict=True,
+            )
+        )
+        assert {k: int(v.replace(",", "")) for k, v in shown.items()} == totals
+
+        # the filter bar: open 业绩月份, choose the month, apply
+        # the dashboard's only native filter
+        assert page.get_by_text(MONTH_FILTER).first.is_visible(), f"{MONTH_FILTER} not shown"
+        page.locator('[data-test="form-item-value"]').first.click()
+        option = page.locator(".ant-select-item-option").filter(has_text=month.isoformat()).first
+        option.click()
+        page.keyboard.press("Escape")
+        page.locator('[data-test="filter-bar__apply-button"]').click()
+
+        _wait_for_column(page, REGION_CHART, "区域名称", sorted(wanted))
+        counts = _column(page, REGION_CHART, CONTRACT_COUNT) or []
+        regions = _column(page, REGION_CHART, "区域名称") or []
+        assert {r: int(c.replace(",", "")) for r, c in zip(regions, counts, strict=True)} == wanted
+        page.screenshot(path=str(SCREENSHOT_DIR / "drill-through-month.png"), full_page=True)
     finally:
         context.close()

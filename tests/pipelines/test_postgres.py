@@ -21,7 +21,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,21 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
+from pipelines.bench import superset
+from pipelines.bench.superset import SUPERSET_PYTHON, api_session, free_port, start_server
 from pipelines.config import REPO_ROOT
 
-SUPERSET_PYTHON = REPO_ROOT / ".venv-superset" / "bin" / "python"
-DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 PG_TOOLS = ("initdb", "postgres")
 SUPERUSER = "lastmile_test"
 START_TIMEOUT_S = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _pg_version(bindir: Path) -> tuple[int, ...]:
@@ -199,7 +191,7 @@ def postgres() -> Iterator[PgCluster]:
             user=user,
             cwd=root,
         )
-        cluster = PgCluster(port=_free_port(), password=password, log_path=root / "postgres.log")
+        cluster = PgCluster(port=free_port(), password=password, log_path=root / "postgres.log")
         with cluster.log_path.open("wb") as log:
             proc = subprocess.Popen(
                 [
@@ -345,80 +337,21 @@ def test_instance_without_the_variable_stays_sqlite(tmp_path: Path):
 # --- Superset ----------------------------------------------------------------------------------
 
 
-def _superset_env(home: Path, served_db: Path, database_uri: str) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SUPERSET_", "LASTMILE_SUPERSET_"))
-    }
-    env.update(
-        LASTMILE_HOME=str(home),
-        LASTMILE_SERVE_DB=str(served_db),
-        LASTMILE_SUPERSET_DATABASE_URI=database_uri,
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _serve_and_list_dashboards(env: dict[str, str], home: Path) -> list[str]:
+def _serve_and_list_dashboards(home: Path, served_db: Path, database_uri: str) -> list[str]:
     """Start dashboards/serve.py on this metadata, log in as the admin, list the dashboards."""
-    import json
-
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = home / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(SUPERSET_PYTHON), str(DASHBOARDS_DIR / "serve.py"), "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"serve.py exited {proc.returncode}\n{log_path.read_text()[-6000:]}")
-            try:
-                if requests.get(f"{base_url}/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Superset did not answer /health\n{log_path.read_text()[-6000:]}")
-            time.sleep(0.5)
-        stored = json.loads((home / "superset" / "secrets.json").read_text())
-        login = requests.post(
-            f"{base_url}/api/v1/security/login",
-            json={
-                "username": stored["admin_username"],
-                "password": stored["admin_password"],
-                "provider": "db",
-                "refresh": False,
-            },
-            timeout=30,
-        )
-        assert login.status_code == 200, login.text
-        token = login.json()["access_token"]
-        listed = requests.get(
-            f"{base_url}/api/v1/dashboard/",
-            params={"q": "(page_size:100)"},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
+        server = start_server(home, served_db, home / "server.log", database_uri)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        api = api_session(server.base_url, *server.admin())
+        listed = api.get(
+            f"{server.base_url}/api/v1/dashboard/", params={"q": "(page_size:100)"}, timeout=30
         )
         assert listed.status_code == 200, listed.text
         return [row["dashboard_title"] for row in listed.json()["result"]]
     finally:
-        if proc.poll() is None:
-            # serve.py execs into gunicorn in its own session: stop that group by its id
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        server.stop()
 
 
 @pytest.mark.superset
@@ -431,19 +364,11 @@ def test_superset_metadata_is_stored_in_postgres(
     bundle = load_bundle()
     home = tmp_path / "lastmile_home"
     uri = postgres.url("superset", user="superset", driver="postgresql+psycopg2")
-    env = _superset_env(home, served_db, uri)
-
-    bootstrap = subprocess.run(
-        [str(SUPERSET_PYTHON), str(DASHBOARDS_DIR / "bootstrap.py")],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    try:
+        bootstrap = superset.bootstrap(home, served_db, tmp_path / "bootstrap.log", uri)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     output = bootstrap.stdout + bootstrap.stderr
-    assert bootstrap.returncode == 0, f"bootstrap failed\n{output[-8000:]}"
     assert f"metadata database: postgresql+psycopg2://superset:***@127.0.0.1:{postgres.port}/" in (
         bootstrap.stdout
     )
@@ -479,5 +404,5 @@ def test_superset_metadata_is_stored_in_postgres(
     assert rls_filters > 0
 
     # the server runs on this metadata (serve.py must not ask for the SQLite file)
-    titles = _serve_and_list_dashboards(env, home)
+    titles = _serve_and_list_dashboards(home, served_db, uri)
     assert sorted(titles) == sorted(d["dashboard_title"] for d in bundle.dashboards.values())
