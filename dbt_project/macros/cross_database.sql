@@ -36,3 +36,16 @@
 {% macro month_start(date_expression) -%}
     cast({{ lm_date_trunc('month', date_expression) }} as date)
 {%- endmacro %}
+
+{#- A date's month as text, 'YYYY-MM': a filter value that reads the same in every engine and in
+    Superset (whose select filter on a DATE column fails on DuckDB). -#}
+{% macro year_month(date_expression) -%}
+    {%- if dbt is defined -%}
+        {{ dbt.concat([
+            "cast(extract(year from " ~ date_expression ~ ") as " ~ dbt.type_string() ~ ")",
+            "'-'",
+            "lpad(cast(extract(month from " ~ date_expression ~ ") as "
+                ~ dbt.type_string() ~ "), 2, '0')"
+        ]) }}
+    {%- else -%}strftime({{ date_expression }}, '%Y-%m'){%- endif -%}
+{%- endmacro %}

@@ -25,7 +25,8 @@ won as (
         customers.customer_name,
         customers.region_id,
         regions.region_name,
-        cast({{ lm_date_trunc('month', 'contracts.approved_at') }} as date) as month_start
+        cast({{ lm_date_trunc('month', 'contracts.approved_at') }} as date) as month_start,
+        {{ year_month('contracts.approved_at') }} as won_month
     from contracts
     inner join customers
         on contracts.customer_id = customers.customer_id
@@ -39,6 +40,7 @@ final as (
         region_id,
         region_name,
         month_start,
+        won_month,
         contract_id,
         opportunity_id,
         customer_id,
