@@ -424,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     bench = Bench(args)
     started = time.perf_counter()
+    load_at_start = os.getloadavg()[0]
     target = None if args.skip_superset else superset_target(args.specs, args.superset_on)
     results: dict[str, Any] = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -432,7 +433,6 @@ def main(argv: list[str] | None = None) -> int:
         "commit": git_commit(),
         "machine": machine_info(),
         "software": software_versions(),
-        "load_note": f"load average at start {os.getloadavg()[0]:.2f} (1 min)",
         "sample_window": [bench.start.isoformat(), bench.end.isoformat()],
         "datasets": [],
     }
@@ -458,9 +458,11 @@ def main(argv: list[str] | None = None) -> int:
         pending = [s.name for s in args.specs[index + 1 :]]
         if pending:
             # Save what is measured so far: a long bench cut short still leaves its report.
-            write_report(finish(dict(results), bench, args, started, pending), args.out)
+            write_report(
+                finish(dict(results), bench, args, started, load_at_start, pending), args.out
+            )
             bench.log(f"{spec.name} done; report so far in {args.out / 'benchmarks.md'}")
-    markdown = write_report(finish(results, bench, args, started, []), args.out)
+    markdown = write_report(finish(results, bench, args, started, load_at_start, []), args.out)
     print()
     print(markdown)
     bench.log(
@@ -471,10 +473,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def finish(
-    results: dict, bench: Bench, args: argparse.Namespace, started: float, pending: list[str]
+    results: dict,
+    bench: Bench,
+    args: argparse.Namespace,
+    started: float,
+    load_at_start: float,
+    pending: list[str],
 ) -> dict:
-    """Complete ``results`` with notes, totals and target verdicts; ``pending`` names the
-    datasets still to run when this is an interim report."""
+    """Complete ``results`` with notes, totals, the load and target verdicts; ``pending`` names
+    the datasets still to run when this is an interim report."""
     if args.skip_superset:
         results["superset"] = {"skipped": "--skip-superset"}
         results.setdefault(
@@ -487,8 +494,8 @@ def finish(
             0, f"Interim report: {', '.join(pending)} still running or not yet run."
         )
     results["bench_s"] = time.perf_counter() - started
-    results["load_note"] = results["load_note"].split(", at the end")[0] + (
-        f", at the end {os.getloadavg()[0]:.2f}"
+    results["load_note"] = (
+        f"load average at start {load_at_start:.2f} (1 min), at the end {os.getloadavg()[0]:.2f}"
     )
     results["targets"] = R.targets(results)
     return results

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -159,6 +160,8 @@ REGION_CHART = "区域业绩排行（点击区域穿透）"
 TOP_CHART = "区域前三大在途商机（阶段与停留天数）"
 COMMUNICATIONS_CHART = "负责人最近三次沟通"
 OBJECTIONS_CHART = "异议与建议话术"
+MONTH_FILTER = "业绩月份"
+CONTRACT_COUNT = "赢单合同数"
 
 # A table chart's rows as lists of cell texts, and its header texts.
 TABLE_JS = """
@@ -194,6 +197,34 @@ def _cell(page: Page, chart: str, text: str):
     return (
         page.locator(f'[data-test-chart-name="{chart}"] table tbody td').filter(has_text=text).first
     )
+
+
+@contextmanager
+def _drill_board(
+    browser: Browser, server: SupersetServer, bundle: Bundle, manager: tuple[str, str]
+) -> Iterator[tuple[Page, int]]:
+    """业绩穿透 opened as the manager and drawn: yields the page and its number of charts."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        _log_in(page, server, manager)
+        page.goto(f"{server.base_url}/superset/dashboard/{DRILL_SLUG}/")
+        drill = next(d for d in bundle.dashboards.values() if d.get("slug") == DRILL_SLUG)
+        charts = len(bundle.chart_uuids(drill))
+        _wait_until_drawn(page, charts)
+        yield page, charts
+    finally:
+        context.close()
+
+
+def _region_counts(page: Page) -> dict[str, int]:
+    """The region ranking's won-contract count per region, as shown."""
+    regions = _column(page, REGION_CHART, "区域名称") or []
+    counts = _column(page, REGION_CHART, CONTRACT_COUNT) or []
+    return {
+        region: int(count.replace(",", "")) for region, count in zip(regions, counts, strict=True)
+    }
 
 
 def test_drill_through_region_to_opportunity_to_communications(
@@ -233,21 +264,14 @@ def test_drill_through_region_to_opportunity_to_communications(
     )[0][0]
     assert other_regions, "one region only: clicking it would filter nothing"
 
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
-    page = context.new_page()
-    try:
-        _log_in(page, superset_server, manager)
-        page.goto(f"{superset_server.base_url}/superset/dashboard/{DRILL_SLUG}/")
-        drill = next(d for d in bundle.dashboards.values() if d.get("slug") == DRILL_SLUG)
-        _wait_until_drawn(page, len(bundle.chart_uuids(drill)))
+    with _drill_board(browser, superset_server, bundle, manager) as (page, charts):
         assert len(set(_column(page, TOP_CHART, "区域名称") or [])) > 1, "starts unfiltered"
 
         # 1. a region: the top opportunities narrow to that region's, as in DuckDB
         _cell(page, REGION_CHART, region).click()
         _wait_for_column(page, TOP_CHART, "商机编号", [row[0] for row in opportunities])
         assert set(_column(page, TOP_CHART, "区域名称")) == {region}
-        _wait_until_drawn(page, len(bundle.chart_uuids(drill)))
+        _wait_until_drawn(page, charts)
         page.screenshot(path=str(SCREENSHOT_DIR / "drill-through-1-region.png"), full_page=True)
 
         # 2. an opportunity: the communications narrow to its owner's last ones with its customer
@@ -266,12 +290,6 @@ def test_drill_through_region_to_opportunity_to_communications(
         page.screenshot(
             path=str(SCREENSHOT_DIR / "drill-through-2-opportunity.png"), full_page=True
         )
-    finally:
-        context.close()
-
-
-MONTH_FILTER = "业绩月份"
-CONTRACT_COUNT = "赢单合同数"
 
 
 def test_drill_month_filter_narrows_region_revenue(
@@ -280,62 +298,31 @@ def test_drill_month_filter_narrows_region_revenue(
     """Pick a month in 业绩穿透's 业绩月份 filter and apply it: the region ranking then counts only
     that month's won contracts, region by region as in DuckDB (a month that leaves some region
     out and differs from the unfiltered counts, so a filter that does nothing fails)."""
-    served_db = superset_server.served_db
-    totals = dict(
-        query_served_db(
-            served_db,
-            "select region_name, count(*) from marts.fct_drill_region_revenue group by 1",
-        )
+    counts = query_served_db(
+        superset_server.served_db,
+        "select won_month, region_name, count(*) from marts.fct_drill_region_revenue group by 1, 2",
     )
+    totals: dict[str, int] = {}
+    by_month: dict[str, dict[str, int]] = {}
+    for won_month, region, count in counts:
+        totals[region] = totals.get(region, 0) + count
+        by_month.setdefault(won_month, {})[region] = count
     # the busiest month (as the filter lists it, YYYY-MM) whose counts differ from the year's
-    months = query_served_db(
-        served_db,
-        "select won_month, count(*) from marts.fct_drill_region_revenue "
-        "group by 1 order by 2 desc, 1 desc",
-    )
-    month = None
-    for candidate, _ in months:
-        wanted = dict(
-            query_served_db(
-                served_db,
-                "select region_name, count(*) from marts.fct_drill_region_revenue "
-                f"where won_month = '{candidate}' group by 1",
-            )
-        )
-        if wanted != totals:
-            month = candidate
-            break
+    busiest = sorted(by_month, key=lambda m: (sum(by_month[m].values()), m), reverse=True)
+    month = next((m for m in busiest if by_month[m] != totals), None)
     assert month is not None, "every month has the whole year's counts: nothing to filter"
 
-    context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
-    page = context.new_page()
-    try:
-        _log_in(page, superset_server, manager)
-        page.goto(f"{superset_server.base_url}/superset/dashboard/{DRILL_SLUG}/")
-        drill = next(d for d in bundle.dashboards.values() if d.get("slug") == DRILL_SLUG)
-        _wait_until_drawn(page, len(bundle.chart_uuids(drill)))
-        shown = dict(
-            zip(
-                _column(page, REGION_CHART, "区域名称") or [],
-                _column(page, REGION_CHART, CONTRACT_COUNT) or [],
-                strict=True,
-            )
-        )
-        assert {k: int(v.replace(",", "")) for k, v in shown.items()} == totals
+    with _drill_board(browser, superset_server, bundle, manager) as (page, _):
+        assert _region_counts(page) == totals
 
-        # the filter bar: open 业绩月份, choose the month, apply
-        # the dashboard's only native filter
+        # the filter bar: open 业绩月份 (the dashboard's only native filter), choose the month,
+        # apply
         assert page.get_by_text(MONTH_FILTER).first.is_visible(), f"{MONTH_FILTER} not shown"
         page.locator('[data-test="form-item-value"]').first.click()
-        option = page.locator(".ant-select-item-option").filter(has_text=month).first
-        option.click()
+        page.locator(".ant-select-item-option").filter(has_text=month).first.click()
         page.keyboard.press("Escape")
         page.locator('[data-test="filter-bar__apply-button"]').click()
 
-        _wait_for_column(page, REGION_CHART, "区域名称", sorted(wanted))
-        counts = _column(page, REGION_CHART, CONTRACT_COUNT) or []
-        regions = _column(page, REGION_CHART, "区域名称") or []
-        assert {r: int(c.replace(",", "")) for r, c in zip(regions, counts, strict=True)} == wanted
+        _wait_for_column(page, REGION_CHART, "区域名称", sorted(by_month[month]))
+        assert _region_counts(page) == by_month[month]
         page.screenshot(path=str(SCREENSHOT_DIR / "drill-through-month.png"), full_page=True)
-    finally:
-        context.close()

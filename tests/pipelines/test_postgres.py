@@ -31,8 +31,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.bench import superset
-from pipelines.bench.superset import SUPERSET_PYTHON, api_session, free_port, start_server
+from pipelines.bench.superset import (
+    SUPERSET_PYTHON,
+    api_session,
+    bootstrap,
+    free_port,
+    start_server,
+)
 from pipelines.config import REPO_ROOT
 
 PG_TOOLS = ("initdb", "postgres")
@@ -365,12 +370,12 @@ def test_superset_metadata_is_stored_in_postgres(
     home = tmp_path / "lastmile_home"
     uri = postgres.url("superset", user="superset", driver="postgresql+psycopg2")
     try:
-        bootstrap = superset.bootstrap(home, served_db, tmp_path / "bootstrap.log", uri)
+        done = bootstrap(home, served_db, tmp_path / "bootstrap.log", uri)
     except RuntimeError as exc:
         pytest.fail(str(exc))
-    output = bootstrap.stdout + bootstrap.stderr
+    output = done.stdout + done.stderr
     assert f"metadata database: postgresql+psycopg2://superset:***@127.0.0.1:{postgres.port}/" in (
-        bootstrap.stdout
+        done.stdout
     )
     assert postgres.password not in output
     assert not (home / "superset" / "superset.db").exists(), "SQLite metadata was created"
