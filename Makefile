@@ -95,7 +95,7 @@ serve: superset
 	$(PY) -m pipelines.serve --superset-port $(SUPERSET_PORT) --dagster-port $(DAGSTER_PORT)
 
 # --- quality ----------------------------------------------------------------------------------
-test: setup
+test: system-deps setup
 	LASTMILE_DBT_TARGET=ci .venv/bin/pytest
 
 lint: setup
