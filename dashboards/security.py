@@ -42,6 +42,16 @@ def load_config(path: Path = SECURITY_FILE) -> dict[str, Any]:
 
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     roles = config["roles"]
+    permission_sets = config["permission_sets"]
+    for name, role in roles.items():
+        if unknown := set(role["permissions"]) - set(permission_sets):
+            raise SecurityConfigError(f"role {name}: unknown permission sets {sorted(unknown)}")
+        boards = role.get("boards", [])
+        if boards != "all" and not isinstance(boards, list):
+            raise SecurityConfigError(f"role {name}: boards must be a list of slugs or 'all'")
+        if role.get("schema_access") and not role["sees_all_rows"]:
+            # RLS does not apply in SQL Lab: schema access would bypass the role's scope
+            raise SecurityConfigError(f"role {name}: schema_access needs sees_all_rows")
     for scope in config["scopes"]:
         for role in scope["clauses"]:
             if role not in roles:
@@ -57,6 +67,11 @@ def load_config(path: Path = SECURITY_FILE) -> dict[str, Any]:
         if role not in roles:
             raise SecurityConfigError(f"roster role {roster_role!r} maps to unknown role {role!r}")
     return config
+
+
+def scope_of(config: dict[str, Any], columns: set[str]) -> dict[str, Any] | None:
+    """The row scope a dataset with these columns falls in (first match), or None."""
+    return next((scope for scope in config["scopes"] if scope["column"] in columns), None)
 
 
 def read_roster(config: dict[str, Any], serve_db: Path) -> list[Person]:
@@ -135,29 +150,66 @@ def ensure_passwords(passwords_file: Path, usernames: list[str]) -> dict[str, st
     return passwords
 
 
-def _sync_roles(config: dict[str, Any]) -> dict[str, Any]:
+def _permission(permission: str, view: str):  # -> Superset's PermissionView
+    from superset import security_manager
+
+    pvm = security_manager.find_permission_view_menu(permission, view)
+    if pvm is None:
+        raise SecurityConfigError(
+            f"Superset has no permission [{permission}, {view}]: fix security.yaml "
+            "(was it renamed in a Superset upgrade?)"
+        )
+    return pvm
+
+
+def _board_datasets(role: dict[str, Any]) -> list[Any]:
+    """The datasets the charts of the role's boards use, as Superset models."""
+    from superset import db
+    from superset.models.dashboard import Dashboard
+
+    boards = role.get("boards", [])
+    query = db.session.query(Dashboard)
+    if boards != "all":
+        query = query.filter(Dashboard.slug.in_(boards))
+    dashboards = query.all()
+    if missing := (set() if boards == "all" else set(boards) - {d.slug for d in dashboards}):
+        raise SecurityConfigError(f"boards {sorted(missing)} are not in the imported bundle")
+    datasets = {chart.datasource.id: chart.datasource for d in dashboards for chart in d.slices}
+    return [datasets[key] for key in sorted(datasets)]
+
+
+def _sync_roles(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Each role rebuilt from its permission sets, its boards' datasets and (analysts) the
+    schema; returns the roles and, per role, the board charts it cannot draw."""
     from superset import db, security_manager
 
     schema_perm = security_manager.get_schema_perm(config["database"], None, config["schema"])
-    data_access = security_manager.add_permission_view_menu("schema_access", schema_perm)
-    roles = {}
+    roles, hidden = {}, []
     for name, spec in config["roles"].items():
         permissions = []
-        for like in spec["like"]:
-            source = security_manager.find_role(like)
-            if source is None:
-                raise SecurityConfigError(f"role {name}: Superset has no role {like!r}")
-            permissions += [pvm for pvm in source.permissions if pvm not in permissions]
-        for permission, view in spec.get("add", []):
-            pvm = security_manager.add_permission_view_menu(permission, view)
-            if pvm not in permissions:
-                permissions.append(pvm)
-        permissions.append(data_access)
+        for set_name in spec["permissions"]:
+            for permission, view in config["permission_sets"][set_name]:
+                pvm = _permission(permission, view)
+                if pvm not in permissions:
+                    permissions.append(pvm)
+        for dataset in _board_datasets(spec):
+            columns = {column.column_name for column in dataset.columns if not column.expression}
+            if not spec["sees_all_rows"] and scope_of(config, columns) is None:
+                charts = sorted(chart.slice_name for chart in dataset.slices)
+                hidden.append(f"{name} cannot draw {dataset.table_name}: {', '.join(charts)}")
+                continue
+            permissions.append(
+                security_manager.add_permission_view_menu("datasource_access", dataset.perm)
+            )
+        if spec.get("schema_access"):
+            permissions.append(
+                security_manager.add_permission_view_menu("schema_access", schema_perm)
+            )
         role = security_manager.add_role(name)
         role.permissions = permissions
         roles[name] = role
     db.session.commit()
-    return roles
+    return roles, hidden
 
 
 def _sync_users(people: list[Person], passwords: dict[str, str], roles: dict[str, Any]) -> None:
@@ -223,7 +275,7 @@ def _sync_rls(config: dict[str, Any], roles: dict[str, Any]) -> list[str]:
     unscoped: list[Any] = []
     for dataset in datasets:
         columns = {column.column_name for column in dataset.columns if not column.expression}
-        scope = next((s for s in config["scopes"] if s["column"] in columns), None)
+        scope = scope_of(config, columns)
         (by_scope[scope["name"]] if scope else unscoped).append(dataset)
 
     summary = []
@@ -273,10 +325,12 @@ def apply_security(serve_db: Path, passwords_file: Path, path: Path = SECURITY_F
     config = load_config(path)
     people = read_roster(config, serve_db)
     passwords = ensure_passwords(passwords_file, [person.username for person in people])
-    roles = _sync_roles(config)
+    roles, hidden = _sync_roles(config)
     _sync_users(people, passwords, roles)
     summary = _sync_rls(config, roles)
     counts = {name: sum(p.role == name and p.active for p in people) for name in roles}
     print(f"security: {len(people)} logins ({counts}), passwords in {passwords_file}")
     for line in summary:
         print(f"  rls  {line}")
+    for line in hidden:
+        print(f"  role {line}")

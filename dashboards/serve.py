@@ -15,6 +15,7 @@ import os
 import sys
 
 from bootstrap import (
+    DASHBOARDS_DIR,
     BootstrapError,
     check_serve_db,
     resolve_paths,
@@ -40,7 +41,9 @@ def gunicorn_argv(host: str, port: int) -> list[str]:
         "--access-logfile=-",
         # gunicorn 27's control socket is one per user (~/.gunicorn): two servers would clash
         "--no-control-socket",
-        "superset.app:create_app()",
+        # Superset's app with Lastmile's JSON API errors (dashboards/lastmile_superset/app.py)
+        f"--pythonpath={DASHBOARDS_DIR}",
+        "lastmile_superset.app:create_app()",
     ]
 
 

@@ -12,12 +12,23 @@ time by design; everything here derives from three variables:
   ``postgresql+psycopg2://superset:password@127.0.0.1:5432/superset`` in production; unset, the
   SQLite file ``$SUPERSET_HOME/superset.db``.
 
+and the knobs of docs/operations.md ("Who sees what"): LASTMILE_QUERY_TIMEOUT_SECONDS,
+LASTMILE_SERVE_DUCKDB_MEMORY_LIMIT, LASTMILE_SERVE_DUCKDB_THREADS,
+LASTMILE_SERVE_DUCKDB_MAX_TEMP_SIZE and LASTMILE_SUPERSET_HTTPS.
+
 Values not set here keep Superset 6.1's defaults.
 """
 
 import json
 import os
+import sys
 from pathlib import Path
+
+# Lastmile's Superset extensions (dashboards/lastmile_superset/) live beside this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lastmile_superset.access import LastmileSecurityManager  # noqa: E402
+from lastmile_superset.queries import QueryGuard, locked_connect_args  # noqa: E402
 
 SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME", ""))
 if not os.environ.get("SUPERSET_HOME") or not SUPERSET_HOME.is_absolute():
@@ -72,6 +83,70 @@ WTF_CSRF_ENABLED = True
 # no rows.
 FEATURE_FLAGS: dict[str, bool] = {"ENABLE_TEMPLATE_PROCESSING": True}
 
+# Least privilege (dashboards/security.yaml builds the roles): on top of Superset's checks, an SQL
+# Lab query and its results are readable only by the user who ran it, on every data path.
+CUSTOM_SECURITY_MANAGER = LastmileSecurityManager
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError as exc:
+        raise RuntimeError(f"{name}={raw!r} is not a number") from exc
+    if value <= 0:
+        raise RuntimeError(f"{name}={raw!r} must be positive")
+    return value
+
+
+# Every query on the served DuckDB file (charts, drill-to-detail, SQL Lab) is interrupted inside
+# DuckDB after this many seconds, and SQL Lab's stop button interrupts it at once
+# (lastmile_superset/queries.py). Superset's own SQLLAB_TIMEOUT is a SIGALRM that cannot fire on
+# gunicorn's worker threads: kept above the guard so that it never decides first.
+QUERY_TIMEOUT_SECONDS = _env_number("LASTMILE_QUERY_TIMEOUT_SECONDS", 60)
+QUERY_GUARD = QueryGuard(QUERY_TIMEOUT_SECONDS, cancel_dir=SUPERSET_HOME / "cancel")
+SQLLAB_TIMEOUT = int(QUERY_TIMEOUT_SECONDS) + 30
+SUPERSET_WEBSERVER_TIMEOUT = int(QUERY_TIMEOUT_SECONDS) + 30
+
+# What one DuckDB connection may use, locked (lock_configuration) so no statement can raise it.
+# Defaults: a quarter of the machine's memory, every core, 10 GB of spill space.
+_MEMORY_MB = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4 // 2**20
+DUCKDB_LIMITS = {
+    "memory_limit": os.environ.get("LASTMILE_SERVE_DUCKDB_MEMORY_LIMIT") or f"{_MEMORY_MB}MB",
+    "threads": int(_env_number("LASTMILE_SERVE_DUCKDB_THREADS", os.cpu_count() or 1)),
+    "max_temp_directory_size": os.environ.get("LASTMILE_SERVE_DUCKDB_MAX_TEMP_SIZE") or "10GB",
+}
+
+
+def DB_CONNECTION_MUTATOR(url, params, username, security_manager, source):  # noqa: N802
+    """Every DuckDB connection Superset opens: read-only, no external access, locked limits —
+    whatever the database's saved settings say."""
+    if url.get_backend_name() == "duckdb":
+        connect_args = locked_connect_args(params.get("connect_args") or {}, DUCKDB_LIMITS)
+        params = {**params, "connect_args": connect_args}
+    return url, params
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802
+    """Once the app exists: the guarded DuckDB engine spec (JSON API errors are registered by
+    the app gunicorn serves, lastmile_superset/app.py, after Superset's own handlers)."""
+    from lastmile_superset.queries import install_engine_spec
+
+    install_engine_spec(QUERY_GUARD)
+
+
+# Served over HTTPS (behind a TLS-terminating proxy such as nginx, docs/operations.md): the
+# session cookie is sent only over HTTPS, and the proxy's X-Forwarded-* headers are trusted.
+SERVED_OVER_HTTPS = os.environ.get("LASTMILE_SUPERSET_HTTPS", "").strip().lower() in (
+    "1",
+    "true",
+    "yes",
+)
+SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+ENABLE_PROXY_FIX = SERVED_OVER_HTTPS
+
 # Offline-friendly Content Security Policy: only this server. It drops the defaults' hosts
 # for the telemetry pixel (scarf.sh), Google/Adobe fonts and map tiles, so the browser never
 # tries them. Fonts fall back to the system's (Noto CJK on our machines).
@@ -90,5 +165,5 @@ TALISMAN_CONFIG = {
     },
     "content_security_policy_nonce_in": ["script-src"],
     "force_https": False,
-    "session_cookie_secure": False,
+    "session_cookie_secure": SERVED_OVER_HTTPS,
 }

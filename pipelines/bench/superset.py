@@ -221,11 +221,16 @@ class Server:
 
 
 def start_server(
-    home: Path, serve_db: Path, log_path: Path, database_uri: str | None = None
+    home: Path,
+    serve_db: Path,
+    log_path: Path,
+    database_uri: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Server:
     """dashboards/serve.py on a free 127.0.0.1 port, in its own session; waits for /health
     (gunicorn accepts connections before its worker has loaded the app). Raises with the log's
-    tail when the server exits or does not answer in time; the caller stops it by ``stop()``."""
+    tail when the server exits or does not answer in time; the caller stops it by ``stop()``.
+    settings: environment variables for the server beyond the home's (e.g. the query limits)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
@@ -240,7 +245,7 @@ def start_server(
                 str(port),
             ],
             cwd=REPO_ROOT,
-            env=superset_env(home, serve_db, database_uri),
+            env={**superset_env(home, serve_db, database_uri), **(settings or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

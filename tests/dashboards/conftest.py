@@ -17,6 +17,13 @@ from pipelines.bench.superset import SUPERSET_PYTHON, bootstrap, log_tail, start
 from tests.dashboards.helpers import Bundle, SupersetServer, load_bundle
 
 SERVER_LOG = pytest.StashKey[Path]()
+# the test server's query limits: short enough to wait for, far above any board's query
+QUERY_LIMITS = {
+    "LASTMILE_QUERY_TIMEOUT_SECONDS": "12",
+    "LASTMILE_SERVE_DUCKDB_MEMORY_LIMIT": "2GB",
+    "LASTMILE_SERVE_DUCKDB_THREADS": "2",
+    "LASTMILE_SERVE_DUCKDB_MAX_TEMP_SIZE": "1GB",
+}
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +45,7 @@ def superset_server(
     log_path = home / "server.log"
     pytestconfig.stash[SERVER_LOG] = log_path
     try:
-        server = start_server(home, served_db, log_path)
+        server = start_server(home, served_db, log_path, settings=QUERY_LIMITS)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:
@@ -50,6 +57,7 @@ def superset_server(
             served_db=served_db,
             home=home,
             log_path=log_path,
+            pid=server.proc.pid,
         )
     finally:
         server.stop()

@@ -1,0 +1,20 @@
+"""The WSGI app gunicorn serves (dashboards/serve.py): Superset's, with JSON API errors.
+
+Superset registers its error handlers at the very end of its app factory, after the
+FLASK_APP_MUTATOR hook, so ours (lastmile_superset/errors.py) are registered here, once the
+factory returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def create_app() -> Any:
+    from superset.app import create_app as create_superset_app
+
+    from lastmile_superset.errors import register_error_handlers
+
+    app = create_superset_app()
+    register_error_handlers(app)
+    return app
