@@ -371,6 +371,11 @@ def build_company(cfg: Config) -> Company:
         for c in customers:
             if c.owner_at(t) != p.id or not c.is_live(p.left):
                 continue
+            if c.created.date() >= p.left:
+                # planted: the CRM still assigns new customers to a leaver after the left day
+                # (stale routing) and nobody hands them over; the warehouse gives them to the
+                # squad lead (story.json: stale_assignments)
+                continue
             to = lv["replacement_rep_id"] if rng.random() < 0.6 else rng.choice(mates)
             c.owners.append((t, to))
             handovers.append(_handover(c, p.id, to, t, "员工离职交接"))
