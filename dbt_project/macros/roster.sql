@@ -72,6 +72,13 @@
 {%- endmacro %}
 
 {#- Join condition: the period of `periods` (valid_from, valid_to; an empty start is since always,
+    an empty end open) that holds at the instant `at` (a timestamp). -#}
+{% macro holds_at(periods, at) -%}
+    ({{ periods }}.valid_from is null or {{ at }} >= {{ periods }}.valid_from)
+    and ({{ periods }}.valid_to is null or {{ at }} < {{ periods }}.valid_to)
+{%- endmacro %}
+
+{#- Join condition: the period of `periods` (valid_from, valid_to; an empty start is since always,
     an empty end open) that holds at the end of `day` (a date): a change during the day gives the
     day to the new holder. -#}
 {% macro holds_at_end_of_day(periods, day) -%}

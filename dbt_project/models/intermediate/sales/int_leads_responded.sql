@@ -54,11 +54,7 @@ owner_at_creation as (
     inner join ownership_periods
         on
             leads_placed.customer_id = ownership_periods.customer_id
-            and leads_placed.created_at >= ownership_periods.valid_from
-            and (
-                ownership_periods.valid_to is null
-                or leads_placed.created_at < ownership_periods.valid_to
-            )
+            and {{ holds_at('ownership_periods', 'leads_placed.created_at') }}
     inner join reps
         on ownership_periods.rep_id = reps.rep_id
     where {{ is_active_on('reps.hired_date', 'reps.left_date', 'leads_placed.created_date') }}
@@ -160,14 +156,7 @@ squad_lead_fallback as (
     inner join squad_lead_periods
         on
             squads.squad_id = squad_lead_periods.squad_id
-            and (
-                squad_lead_periods.valid_from is null
-                or leads_placed.created_at >= squad_lead_periods.valid_from
-            )
-            and (
-                squad_lead_periods.valid_to is null
-                or leads_placed.created_at < squad_lead_periods.valid_to
-            )
+            and {{ holds_at('squad_lead_periods', 'leads_placed.created_at') }}
     left join routed
         on leads_placed.lead_id = routed.lead_id
     where squad_lead_periods.squad_lead_rep_id is not null

@@ -76,25 +76,48 @@ follow_up_tasks as (
         and tasks.assignee_rep_id is not null
 ),
 
-task_handovers as (
+-- the handovers of each task's customer after the task was created, ranked two ways: the first
+-- that took the customer from the assignee, the first after the task was orphaned (left day)
+task_customer_handovers as (
     select
         follow_up_tasks.task_id,
         handovers.ended_by_record_id,
         handovers.handed_over_at,
-        row_number() over (
-            partition by follow_up_tasks.task_id
-            order by handovers.handed_over_at, handovers.ended_by_record_id
-        ) as handover_rank
+        coalesce(handovers.handed_over_by_rep_id = follow_up_tasks.assignee_rep_id, false)
+            as is_from_assignee,
+        handovers.handed_over_at
+        > {{ later_start('follow_up_tasks.assignee_left_at', 'follow_up_tasks.created_at') }}
+            as is_after_orphaned
     from follow_up_tasks
     inner join handovers
         on
             follow_up_tasks.customer_id = handovers.customer_id
-            and follow_up_tasks.assignee_rep_id = handovers.handed_over_by_rep_id
             and follow_up_tasks.created_at < handovers.handed_over_at
-            and (
-                follow_up_tasks.closed_at is null
-                or follow_up_tasks.closed_at > handovers.handed_over_at
-            )
+),
+
+ranked_handovers as (
+    select
+        task_customer_handovers.*,
+        row_number() over (
+            partition by task_customer_handovers.task_id
+            order by
+                case when task_customer_handovers.is_from_assignee then 0 else 1 end,
+                task_customer_handovers.handed_over_at,
+                task_customer_handovers.ended_by_record_id
+        ) as from_assignee_rank,
+        row_number() over (
+            partition by task_customer_handovers.task_id
+            order by
+                case when task_customer_handovers.is_after_orphaned then 0 else 1 end,
+                task_customer_handovers.handed_over_at,
+                task_customer_handovers.ended_by_record_id
+        ) as after_orphaned_rank
+    from task_customer_handovers
+),
+
+task_handovers as (
+    select * from ranked_handovers
+    where from_assignee_rank = 1 and is_from_assignee
 ),
 
 -- the assignee's own grant ends at the first of: a handover, their left day, the task closing
@@ -109,7 +132,7 @@ task_ends as (
         ) }} as valid_to
     from follow_up_tasks
     left join task_handovers
-        on follow_up_tasks.task_id = task_handovers.task_id and task_handovers.handover_rank = 1
+        on follow_up_tasks.task_id = task_handovers.task_id
 ),
 
 task_grants as (
@@ -150,19 +173,8 @@ orphan_starts as (
 ),
 
 next_handovers as (
-    select
-        orphan_starts.task_id,
-        handovers.handed_over_at,
-        handovers.ended_by_record_id,
-        row_number() over (
-            partition by orphan_starts.task_id
-            order by handovers.handed_over_at, handovers.ended_by_record_id
-        ) as handover_rank
-    from orphan_starts
-    inner join handovers
-        on
-            orphan_starts.customer_id = handovers.customer_id
-            and orphan_starts.orphaned_from < handovers.handed_over_at
+    select * from ranked_handovers
+    where after_orphaned_rank = 1 and is_after_orphaned
 ),
 
 orphaned_tasks as (
@@ -187,7 +199,7 @@ orphaned_tasks as (
         end as orphaned_end_reason
     from orphan_starts
     left join next_handovers
-        on orphan_starts.task_id = next_handovers.task_id and next_handovers.handover_rank = 1
+        on orphan_starts.task_id = next_handovers.task_id
 ),
 
 task_pieces as (

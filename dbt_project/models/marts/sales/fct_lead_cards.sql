@@ -43,27 +43,17 @@ converted as (
 
 -- who follows an open lead up now: its follow-up rep while active on the as-of day; a leaver's
 -- open lead passes to the acting lead of the rep's squad, or to nobody (待分配)
-current_follow_ups as (
+follow_up_states as (
     select
         leads.lead_id,
+        leads.follow_up_rep_id,
+        leads.assignment_status,
+        squad_lead_periods.squad_lead_rep_id,
         coalesce(lead_statuses.is_open, true) as is_open,
-        case
-            when
-                not coalesce(lead_statuses.is_open, true)
-                or leads.follow_up_rep_id is null
-                or {{ is_active_on('reps.hired_date', 'reps.left_date', 'calendar.as_of_date') }}
-                then leads.follow_up_rep_id
-            else squad_lead_periods.squad_lead_rep_id
-        end as current_follow_up_rep_id,
-        case
-            when
-                not coalesce(lead_statuses.is_open, true)
-                or leads.follow_up_rep_id is null
-                or {{ is_active_on('reps.hired_date', 'reps.left_date', 'calendar.as_of_date') }}
-                then leads.assignment_status
-            when squad_lead_periods.squad_lead_rep_id is not null then 'squad_lead'
-            else 'unassigned'
-        end as current_assignment_status
+        not coalesce(lead_statuses.is_open, true)
+        or leads.follow_up_rep_id is null
+        or {{ is_active_on('reps.hired_date', 'reps.left_date', 'calendar.as_of_date') }}
+            as keeps_follow_up
     from leads
     cross join calendar
     left join lead_statuses
@@ -74,6 +64,21 @@ current_follow_ups as (
         on
             reps.squad_id = squad_lead_periods.squad_id
             and {{ holds_at_end_of_day('squad_lead_periods', 'calendar.as_of_date') }}
+),
+
+current_follow_ups as (
+    select
+        lead_id,
+        is_open,
+        case
+            when keeps_follow_up then follow_up_rep_id else squad_lead_rep_id
+        end as current_follow_up_rep_id,
+        case
+            when keeps_follow_up then assignment_status
+            when squad_lead_rep_id is not null then 'squad_lead'
+            else 'unassigned'
+        end as current_assignment_status
+    from follow_up_states
 ),
 
 final as (
