@@ -124,6 +124,13 @@ def story(w: World) -> dict:
             "report 45-75 % of the customers they contacted on WeCom on ~85 % of days"
         ),
         "leavers": [{**lv, "left_date": F.d_iso(lv["left_date"])} for lv in co.leavers],
+        "squad_lead_leavers": [
+            {**lv, "left_date": F.d_iso(lv["left_date"])} for lv in co.lead_leavers
+        ],
+        "squad_lead_leaver_note": (
+            "a squad lead leaves with nobody in their place and their customers not handed over: "
+            "from the left day those customers, their alerts and task packs wait in 待分配"
+        ),
         "stale_assignments": [
             {"customer_id": c.id, "rep_id": c.owners[0][1], "assigned_at": F.ts_iso(c.owners[0][0])}
             for c in co.customers

@@ -2,7 +2,8 @@
 ends every grant they hold at 00:00 of that day, and nothing is routed to, opened under or held
 by them from that day on. The sample plants a leaver whose customers are handed over at 10:00
 on the left day, and customers the CRM kept assigning to the leaver afterwards
-(story.json: stale_assignments)."""
+(story.json: stale_assignments), and a squad lead who leaves with nobody in their place
+(squad_lead_leavers), whose customers wait in the 待分配 queue."""
 
 from __future__ import annotations
 
@@ -91,25 +92,74 @@ def test_a_leavers_customers_pass_to_the_squad_lead_at_midnight(mart, story):
     }
 
 
-def test_stale_assignments_are_held_by_the_squad_lead(mart, story):
+def acting_squad_lead(mart, rep_id: str) -> str | None:
+    """The active squad lead of the person's squad on the as-of day, if any."""
+    leads = rows(
+        mart,
+        f"select lead.rep_id from marts.dim_sales_staff as lead "
+        f"inner join marts.dim_sales_staff as rep on lead.squad_id = rep.squad_id "
+        f"where rep.rep_id = '{rep_id}' and lead.rep_role = 'squad_lead' and lead.is_active "
+        f"order by lead.hired_date, lead.rep_id",
+    )
+    return leads[0][0] if leads else None
+
+
+def test_stale_assignments_are_held_by_the_squad_lead_or_wait_in_the_queue(mart, story):
     for stale in story["stale_assignments"]:
+        lead = acting_squad_lead(mart, stale["rep_id"])
         holder = rows(
             mart,
-            f"select customers.owner_rep_id, customers.owner_assignment_status, lead.rep_role, "
-            f"lead.squad_id = rep.squad_id "
-            f"from marts.dim_customers as customers "
-            f"left join marts.dim_sales_staff as lead on customers.owner_rep_id = lead.rep_id "
-            f"cross join marts.dim_sales_staff as rep "
-            f"where customers.customer_id = '{stale['customer_id']}' "
-            f"and rep.rep_id = '{stale['rep_id']}'",
-        )
-        assert holder and holder[0][1:] == ("squad_lead", "squad_lead", True), (stale, holder)
-        follow_ups = rows(
-            mart,
-            f"select follow_up_rep_id from marts.fct_lead_cards "
+            f"select owner_rep_id, owner_assignment_status from marts.dim_customers "
             f"where customer_id = '{stale['customer_id']}'",
         )
-        assert follow_ups and all(rep == holder[0][0] for (rep,) in follow_ups), follow_ups
+        expected = (lead, "squad_lead") if lead else (None, "unassigned")
+        assert holder == [expected], (stale, holder)
+        follow_ups = rows(
+            mart,
+            f"select follow_up_rep_id, follow_up_assigned_by from marts.fct_lead_cards "
+            f"where customer_id = '{stale['customer_id']}'",
+        )
+        assert follow_ups, stale
+        for rep, assigned_by in follow_ups:
+            if lead:  # the squad lead holding the customer follows its leads up
+                assert (rep, assigned_by) == (lead, "customer_owner"), follow_ups
+            else:  # the customer waits in the queue: routing finds an active person
+                assert rep is not None and assigned_by in ("routing", "squad_lead"), follow_ups
+
+
+def test_a_squad_lead_leaving_alone_sends_their_customers_to_the_queue(mart, story):
+    """The sample's squad lead who leaves with nobody in their place: from the left day their
+    customers wait in 待分配 — no owner, no grant — and alerts opened then have no owner."""
+    assert story["squad_lead_leavers"], "the sample has no squad lead leaving: 待分配 untested"
+    for leaver in story["squad_lead_leavers"]:
+        assert acting_squad_lead(mart, leaver["rep_id"]) is None
+        queued = rows(
+            mart,
+            f"select customers.customer_id, customers.owner_rep_id "
+            f"from marts.dim_customers as customers "
+            f"inner join marts.fct_access_grants as grants "
+            f"on customers.customer_id = grants.customer_id "
+            f"where grants.rep_id = '{leaver['rep_id']}' and grants.end_reason = 'left' "
+            f"and grants.grant_source = 'ownership' "
+            f"and grants.valid_to = timestamp '{leaver['left_date']} 00:00:00' "
+            f"and customers.owner_assignment_status = 'unassigned'",
+        )
+        assert queued and all(owner is None for _customer, owner in queued), queued
+        customers = ", ".join(f"'{customer}'" for customer, _owner in queued)
+        held = rows(
+            mart,
+            f"select count(*) from marts.fct_access_grants "
+            f"where customer_id in ({customers}) and valid_from >= timestamp "
+            f"'{leaver['left_date']} 00:00:00'",
+        )[0][0]
+        assert held == 0, "a customer in the queue got a grant"
+        opened = rows(
+            mart,
+            f"select owner_rep_id_at_open, current_owner_rep_id, assignment_status "
+            f"from marts.fct_red_alerts where customer_id in ({customers}) "
+            f"and opened_date >= date '{leaver['left_date']}'",
+        )
+        assert all(row == (None, None, "unassigned") for row in opened), opened
 
 
 @pytest.mark.parametrize(

@@ -58,15 +58,22 @@ def test_task_packs_name_the_owner_on_the_day_the_alert_opened(pipeline_run):
     left = {rep: left_date for rep, _role, _squad, left_date in roster}
     squad_lead = {squad: rep for rep, role, squad, _left in roster if role == "squad_lead"}
     squad_of = {rep: squad for rep, _role, squad, _left in roster}
+
+    def gone(rep: str, day) -> bool:
+        return left[rep] is not None and left[rep] <= day
+
     assert tasks
     for customer, created_date, owner in tasks:
         end_of_day = created_date + timedelta(days=1)
         changes = sorted(c for c in by_customer[customer] if c[0].date() < end_of_day)
         crm_owner = changes[-1][1]
-        # a leaver's customer belongs to the squad lead from the left day (the sample's squad
-        # leads never leave)
-        gone = left[crm_owner] is not None and left[crm_owner] <= created_date
-        expected = squad_lead[squad_of[crm_owner]] if gone else crm_owner
+
+        # a leaver's customer belongs to the squad lead from the left day, or to nobody (待分配)
+        # when the squad lead is gone too (each sample squad has one squad lead)
+        expected = crm_owner
+        if gone(crm_owner, created_date):
+            lead = squad_lead.get(squad_of[crm_owner])
+            expected = None if lead is None or gone(lead, created_date) else lead
         assert owner == expected, (customer, created_date, owner, changes)
 
     # tasks of handed-over customers after the handover go to the new owner
