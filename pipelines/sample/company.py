@@ -127,6 +127,7 @@ class Company:
     handovers: list[dict]
     leavers: list[dict]
     under_reporters: list[str]
+    lead_leavers: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.person = {p.id: p for p in self.people}
@@ -232,6 +233,17 @@ def build_company(cfg: Config) -> Company:
         p.left = next_workday(S + timedelta(days=int(n_days * frac)))
         new = hire("rep", s.id, s.region_id, hired=p.left - timedelta(days=14))
         leavers.append({"rep_id": p.id, "left_date": p.left, "replacement_rep_id": new.id})
+
+    # a squad lead who leaves late in the year, nobody hired in their place and their customers
+    # not handed over yet: the warehouse shows those customers in the 待分配 queue
+    lead_leavers = []
+    taken = {s.id for s in leaver_squads}
+    lead_pool = [s for s in strong if s.id not in taken]
+    if n_days >= 120 and lead_pool:
+        s = lead_pool[0]
+        p = next(q for q in people if q.id == s.lead_id)
+        p.left = next_workday(S + timedelta(days=int(n_days * 0.85)))
+        lead_leavers.append({"rep_id": p.id, "squad_id": s.id, "left_date": p.left})
 
     # under-reporting reps: one in ten reps, in different squads, never a squad lead
     n_under = max(1, round(len([p for p in people if p.role == "rep"]) / 10))
@@ -371,6 +383,11 @@ def build_company(cfg: Config) -> Company:
         for c in customers:
             if c.owner_at(t) != p.id or not c.is_live(p.left):
                 continue
+            if c.created.date() >= p.left:
+                # planted: the CRM still assigns new customers to a leaver after the left day
+                # (stale routing) and nobody hands them over; the warehouse gives them to the
+                # squad lead (story.json: stale_assignments)
+                continue
             to = lv["replacement_rep_id"] if rng.random() < 0.6 else rng.choice(mates)
             c.owners.append((t, to))
             handovers.append(_handover(c, p.id, to, t, "员工离职交接"))
@@ -399,7 +416,7 @@ def build_company(cfg: Config) -> Company:
         handovers.append(_handover(c, cur, to, t, rng.choice(reasons)))
     handovers.sort(key=lambda h: (h["handed_over_at"], h["customer_id"]))
 
-    return Company(cfg, regions, squads, people, customers, handovers, leavers, under)
+    return Company(cfg, regions, squads, people, customers, handovers, leavers, under, lead_leavers)
 
 
 def _handover(c: Customer, frm: str, to: str, t: datetime, reason: str) -> dict:

@@ -124,6 +124,22 @@ def story(w: World) -> dict:
             "report 45-75 % of the customers they contacted on WeCom on ~85 % of days"
         ),
         "leavers": [{**lv, "left_date": F.d_iso(lv["left_date"])} for lv in co.leavers],
+        "squad_lead_leavers": [
+            {**lv, "left_date": F.d_iso(lv["left_date"])} for lv in co.lead_leavers
+        ],
+        "squad_lead_leaver_note": (
+            "a squad lead leaves with nobody in their place and their customers not handed over: "
+            "from the left day those customers, their alerts and task packs wait in 待分配"
+        ),
+        "stale_assignments": [
+            {"customer_id": c.id, "rep_id": c.owners[0][1], "assigned_at": F.ts_iso(c.owners[0][0])}
+            for c in co.customers
+            if co.person[c.owners[0][1]].left and c.created.date() >= co.person[c.owners[0][1]].left
+        ],
+        "stale_assignment_note": (
+            "customers the CRM assigned to a rep on or after the rep's left day and never handed "
+            "over: the warehouse gives them, their alerts and their leads to the squad lead"
+        ),
         "handovers": [{**h, "handed_over_at": F.ts_iso(h["handed_over_at"])} for h in co.handovers],
         "top_objection_category": "交付周期",
         "objection_keywords": T.OBJECTION_KEYWORDS,

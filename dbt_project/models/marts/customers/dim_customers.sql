@@ -55,13 +55,16 @@ rules as (
     from rule_parameters
 ),
 
--- the owner from the ownership history; the CRM's owner field when the history has none
+-- the owner at the end of the as-of day from the ownership history (a leaver's customer: the
+-- acting squad lead, or nobody = 待分配); the CRM's owner field when the history has none
 current_owners as (
     select
-        customer_id,
-        rep_id
+        ownership_periods.customer_id,
+        ownership_periods.rep_id,
+        ownership_periods.assignment_status
     from ownership_periods
-    where valid_to is null
+    cross join calendar
+    where {{ holds_at_end_of_day('ownership_periods', 'calendar.as_of_date') }}
 ),
 
 trailing_purchases as (
@@ -115,7 +118,11 @@ evaluated as (
         rules.key_customer_min_purchase_cny,
         rules.key_customer_min_chain_completeness,
         calendar.as_of_date as key_customer_as_of_date,
-        coalesce(current_owners.rep_id, customers.owner_rep_id) as owner_rep_id,
+        case
+            when current_owners.customer_id is not null then current_owners.rep_id
+            else customers.owner_rep_id
+        end as owner_rep_id,
+        coalesce(current_owners.assignment_status, 'assigned') as owner_assignment_status,
         key_industries.industry is not null as is_key_industry
     from customers
     cross join calendar
@@ -153,6 +160,7 @@ final as (
         flagged.region_id,
         flagged.region_name,
         flagged.owner_rep_id,
+        flagged.owner_assignment_status,
         reps.rep_name as owner_rep_name,
         reps.squad_id as owner_squad_id,
         squads.squad_name as owner_squad_name,

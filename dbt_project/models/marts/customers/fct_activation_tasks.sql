@@ -1,6 +1,8 @@
 {#- Customer activation task pack (客户激活任务包): when a red alert opens, one task per indicator
     failing that day, from the health_indicators template, owned by the customer's owner at the
-    end of the opening day, due `activation_task_due_days` after it. -#}
+    end of the opening day (empty: 待分配), due `activation_task_due_days` after it. The pack
+    follows its alert: it is open while the alert is, and its current owner is the alert's (a
+    leaver's open pack passes to the squad lead, or 待分配). -#}
 with
 
 alerts as (
@@ -31,6 +33,9 @@ opening_days as (
         alerts.alert_id,
         alerts.customer_id,
         alerts.opened_date,
+        alerts.current_owner_rep_id,
+        alerts.assignment_status,
+        alerts.is_open,
         health.owner_rep_id,
         health.h1_is_passing,
         health.h2_is_passing,
@@ -49,6 +54,9 @@ opening_day_indicators as (
             customer_id,
             opened_date,
             owner_rep_id,
+            current_owner_rep_id,
+            assignment_status,
+            is_open,
             '{{ code | upper }}' as indicator_code,
             {{ code }}_is_passing as is_passing
         from opening_days
@@ -72,7 +80,10 @@ final as (
             'opening_day_indicators.opened_date', 'rules.activation_task_due_days'
         ) }} as due_date,
         health_indicators.task_title,
-        health_indicators.task_template
+        health_indicators.task_template,
+        opening_day_indicators.is_open,
+        opening_day_indicators.current_owner_rep_id,
+        opening_day_indicators.assignment_status
     from opening_day_indicators
     inner join health_indicators
         on opening_day_indicators.indicator_code = health_indicators.indicator_code

@@ -1,7 +1,10 @@
 {#- Red alerts (红色预警), one row per alert: opens on the first red day after a day that was not
     red (or on the customer's first evaluated day), closes on the first day that is not red.
     An alert still red on the customer's last active day before churn closes on the churn date
-    (close_reason churned); one still red on the as-of date stays open. -#}
+    (close_reason churned); one still red on the as-of date stays open. The owner at the opening
+    stays the fact of its day; the current owner is whoever holds the customer at the end of the
+    as-of day (open alerts: a leaver's pass to the squad lead, or 待分配) or of the last red day
+    (closed alerts). -#}
 with
 
 health as (
@@ -14,6 +17,10 @@ customers as (
 
 calendar as (
     select * from {{ ref('int_customer_health_calendar') }}
+),
+
+ownership_periods as (
+    select * from {{ ref('int_customer_ownership_periods') }}
 ),
 
 flagged as (
@@ -99,6 +106,37 @@ closed as (
     cross join calendar
 ),
 
+-- who holds each alert now: the customer's owner at the end of the as-of day while it is open,
+-- else at the end of its last red day
+holding_days as (
+    select
+        red_runs.customer_id,
+        red_runs.alert_number,
+        case
+            when closed.closed_date is null then calendar.as_of_date
+            else red_runs.last_red_date
+        end as holding_date
+    from red_runs
+    inner join closed
+        on
+            red_runs.customer_id = closed.customer_id
+            and red_runs.alert_number = closed.alert_number
+    cross join calendar
+),
+
+current_owners as (
+    select
+        holding_days.customer_id,
+        holding_days.alert_number,
+        ownership_periods.rep_id,
+        ownership_periods.assignment_status
+    from holding_days
+    inner join ownership_periods
+        on
+            holding_days.customer_id = ownership_periods.customer_id
+            and {{ holds_at_end_of_day('ownership_periods', 'holding_days.holding_date') }}
+),
+
 final as (
     select
         red_runs.customer_id,
@@ -112,8 +150,10 @@ final as (
         red_runs.max_failing_count,
         closed.closed_date,
         closed.close_reason,
+        current_owners.rep_id as current_owner_rep_id,
         concat(concat(red_runs.customer_id, '-'), cast(red_runs.opened_date as varchar))
             as alert_id,
+        coalesce(current_owners.assignment_status, 'unassigned') as assignment_status,
         closed.closed_date is null as is_open
     from red_runs
     inner join closed
@@ -124,6 +164,10 @@ final as (
         on
             red_runs.customer_id = opening_days.customer_id
             and red_runs.opened_date = opening_days.health_date
+    left join current_owners
+        on
+            red_runs.customer_id = current_owners.customer_id
+            and red_runs.alert_number = current_owners.alert_number
 )
 
 select * from final

@@ -1,3 +1,6 @@
+{#- The sales organisation (销售组织), one row per person on the roster. `is_active` is evaluated on
+    the as-of day of the marts (int_customer_health_calendar): hired on or before it and not left
+    on or before it, so a leaving day still ahead keeps the person active until then. -#}
 with
 
 reps as (
@@ -12,6 +15,10 @@ regions as (
     select * from {{ ref('stg_crm__regions') }}
 ),
 
+calendar as (
+    select * from {{ ref('int_customer_health_calendar') }}
+),
+
 final as (
     select
         reps.rep_id,
@@ -24,8 +31,10 @@ final as (
         reps.hired_date,
         reps.left_date,
         coalesce(reps.region_id, squads.region_id) as region_id,
-        reps.left_date is null as is_active
+        calendar.as_of_date as active_as_of_date,
+        {{ is_active_on('reps.hired_date', 'reps.left_date', 'calendar.as_of_date') }} as is_active
     from reps
+    cross join calendar
     left join squads
         on reps.squad_id = squads.squad_id
     left join regions

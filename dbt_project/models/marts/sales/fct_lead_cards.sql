@@ -12,6 +12,22 @@ opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
+reps as (
+    select * from {{ ref('stg_crm__reps') }}
+),
+
+lead_statuses as (
+    select * from {{ ref('lead_statuses') }}
+),
+
+squad_lead_periods as (
+    select * from {{ ref('int_squad_lead_periods') }}
+),
+
+calendar as (
+    select * from {{ ref('int_customer_health_calendar') }}
+),
+
 settings as (
     select {{ rule_parameter('lead_response_target_minutes') }} as response_target_minutes
 ),
@@ -23,6 +39,46 @@ converted as (
     from opportunities
     where lead_id is not null
     group by lead_id
+),
+
+-- who follows an open lead up now: its follow-up rep while active on the as-of day; a leaver's
+-- open lead passes to the acting lead of the rep's squad, or to nobody (待分配)
+follow_up_states as (
+    select
+        leads.lead_id,
+        leads.follow_up_rep_id,
+        leads.assignment_status,
+        squad_lead_periods.squad_lead_rep_id,
+        coalesce(lead_statuses.is_open, true) as is_open,
+        not coalesce(lead_statuses.is_open, true)
+        or leads.follow_up_rep_id is null
+        or {{ is_active_on('reps.hired_date', 'reps.left_date', 'calendar.as_of_date') }}
+            as keeps_follow_up
+    from leads
+    cross join calendar
+    left join lead_statuses
+        on leads.lead_status = lead_statuses.lead_status
+    left join reps
+        on leads.follow_up_rep_id = reps.rep_id
+    left join squad_lead_periods
+        on
+            reps.squad_id = squad_lead_periods.squad_id
+            and {{ holds_at_end_of_day('squad_lead_periods', 'calendar.as_of_date') }}
+),
+
+current_follow_ups as (
+    select
+        lead_id,
+        is_open,
+        case
+            when keeps_follow_up then follow_up_rep_id else squad_lead_rep_id
+        end as current_follow_up_rep_id,
+        case
+            when keeps_follow_up then assignment_status
+            when squad_lead_rep_id is not null then 'squad_lead'
+            else 'unassigned'
+        end as current_assignment_status
+    from follow_up_states
 ),
 
 final as (
@@ -48,6 +104,10 @@ final as (
         leads.lead_status,
         leads.follow_up_rep_id,
         leads.follow_up_assigned_by,
+        leads.assignment_status,
+        current_follow_ups.is_open,
+        current_follow_ups.current_follow_up_rep_id,
+        current_follow_ups.current_assignment_status,
         leads.engineer_rep_id,
         leads.legal_rep_id,
         leads.first_touch_at,
@@ -63,6 +123,8 @@ final as (
         on leads.customer_id = customers.customer_id
     left join converted
         on leads.lead_id = converted.lead_id
+    left join current_follow_ups
+        on leads.lead_id = current_follow_ups.lead_id
 )
 
 select * from final
