@@ -74,6 +74,7 @@ EXPECTED_COLUMNS = {
 FILTER_SQL = {
     "==": "{col} = {val}",
     ">": "{col} > {val}",
+    "IN": "{col} in ({val})",
     "IS TRUE": "{col}",
     "IS FALSE": "not {col}",
 }
@@ -110,7 +111,10 @@ def _where(query: dict) -> str:
     for item in query.get("filters", []):
         assert item["op"] in FILTER_SQL, f"extend FILTER_SQL for {item['op']!r}"
         value = item.get("val")
-        literal = f"'{value}'" if isinstance(value, str) else value
+        if isinstance(value, list):
+            literal = ", ".join(f"'{v}'" if isinstance(v, str) else str(v) for v in value)
+        else:
+            literal = f"'{value}'" if isinstance(value, str) else value
         parts.append(FILTER_SQL[item["op"]].format(col=item["col"], val=literal))
     return f" where {' and '.join(parts)}" if parts else ""
 
