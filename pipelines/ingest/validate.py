@@ -1,0 +1,419 @@
+"""Decide each text row's fate: loaded (typed), quarantined (with column and reason) or duplicate.
+
+A file's header is first mapped onto the contract's columns (:func:`map_header`): aliases, columns
+taken from the file's path, unknown headers kept aside in ``_extra``. Then each batch of rows
+(:func:`split_batch`), vectorised with Polars:
+
+1. an exact copy of an earlier row of the same file is a duplicate (counted, not loaded);
+2. a cell holding control characters, a JSON record with two spellings of one key, a workbook
+   cell holding an Excel error quarantine the row;
+3. every contract column is typed (``coerce``); the first failing column gives the reason;
+4. references are checked by joining with the referenced raw table's keys;
+5. a later row repeating the primary key of an earlier valid row with other values is a
+   ``duplicate_key_conflict``.
+
+Duplicates and keys are tracked across a file's batches by 128-bit row hashes (two 64-bit hashes
+with different seeds), so a big file read in batches gets the same result as read whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from pipelines.ingest.coerce import coerce
+from pipelines.ingest.contract import Column, Contract, Table, normalize_header
+from pipelines.ingest.readers import TextBatch, control_character_pattern
+
+QUARANTINE_SCHEMA = {
+    "_row": pl.Int64,
+    "column_name": pl.String,
+    "raw_value": pl.String,
+    "reason_code": pl.String,
+    "detail": pl.String,
+    "_record": pl.String,
+}
+HASH_SCHEMA = {"h1": pl.UInt64, "h2": pl.UInt64}
+RAW_VALUE_LIMIT = 2_000
+
+
+class NotIngestedYet(RuntimeError):
+    """A referenced table has no raw table yet: the tables were run out of order."""
+
+
+class HeaderProblem(Exception):
+    def __init__(self, reason_code: str, message: str):
+        super().__init__(message)
+        self.reason_code = reason_code
+        self.message = message
+
+
+@dataclass
+class HeaderMap:
+    """Where each contract column's cells are in a file."""
+
+    positions: dict[str, list[int]]  # canonical column → header positions (JSON: maybe several)
+    from_path: dict[str, str]  # canonical column → the value its file's path gives
+    unknown: list[tuple[str, int]]  # headers the contract does not know, kept in _extra
+    record_names: list[str]  # a unique name per header position, for raw_record
+    warnings: list[str] = field(default_factory=list)
+
+
+def _spellings(column: Column) -> str:
+    return ", ".join((column.name, *column.aliases))
+
+
+def map_header(table: Table, header: list[str], rel: str, fmt: str) -> HeaderMap:
+    """Map the file's headers onto ``table``'s columns; raise :class:`HeaderProblem` when the
+    file cannot be loaded. Messages name the contract's columns, never the file's other headers."""
+    lookup = table.header_lookup()
+    positions: dict[str, list[int]] = {}
+    unknown: list[tuple[str, int]] = []
+    for index, name in enumerate(header):
+        canonical = lookup.get(normalize_header(name))
+        if canonical is None:
+            if normalize_header(name):
+                unknown.append((name[:100], index))
+            continue
+        if canonical in positions and fmt in ("csv", "xlsx"):
+            first = header[positions[canonical][0]]
+            raise HeaderProblem(
+                "ambiguous_header",
+                f"headers {first!r} and {name!r} both map to column {canonical!r}",
+            )
+        positions.setdefault(canonical, []).append(index)
+    from_path = {}
+    for column in table.columns:
+        if column.from_path and column.name not in positions:
+            match = re.search(column.from_path, rel)
+            if match is None:
+                raise HeaderProblem(
+                    "missing_required_column",
+                    f"column {column.name!r} comes from the file's path, but the path does not "
+                    f"match {column.from_path!r}",
+                )
+            from_path[column.name] = match.group(1)
+    missing = [
+        c
+        for c in table.columns
+        if c.required and c.name not in positions and c.name not in from_path
+    ]
+    if missing:
+        names = "; ".join(f"{c.name} ({_spellings(c)})" for c in missing)
+        raise HeaderProblem(
+            "missing_required_column",
+            f"required column(s) not found: {names}; {len(unknown)} of the file's "
+            f"{len(header)} headers match no column (add an alias to the landing contract if a "
+            "header is another spelling)",
+        )
+    warnings = []
+    absent = [c for c in table.columns if c.name not in positions and c.name not in from_path]
+    if absent and unknown:
+        names = "; ".join(f"{c.name} ({_spellings(c)})" for c in absent)
+        warnings.append(
+            f"optional column(s) not found: {names}; while {len(unknown)} header(s) match no "
+            "column (kept in _extra, listed in unknown_columns): if one is another spelling, add "
+            "it as an alias in the landing contract"
+        )
+    record_names: list[str] = []
+    for index, name in enumerate(header):
+        base = name or f"column {index + 1}"
+        unique, n = base, 2
+        while unique in record_names:
+            unique, n = f"{base} ({n})", n + 1
+        record_names.append(unique)
+    return HeaderMap(positions, from_path, unknown, record_names, warnings)
+
+
+class References:
+    """The keys of referenced raw tables, read once per table run (reference checks are joins
+    with these)."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, contract: Contract, table: Table):
+        self.conn, self.contract, self.table = conn, contract, table
+        self._cache: dict[tuple[str, str, str], pl.DataFrame] = {}
+
+    def keys(self, ref: tuple[str, str, str]) -> pl.DataFrame:
+        if ref[:2] == self.table.key:  # a table referring to itself: read it every time
+            return self._read(ref)
+        if ref not in self._cache:
+            self._cache[ref] = self._read(ref)
+        return self._cache[ref]
+
+    def _read(self, ref: tuple[str, str, str]) -> pl.DataFrame:
+        target = self.contract.table(ref[0], ref[1])
+        exists = self.conn.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [target.schema, target.name],
+        ).fetchall()[0][0]
+        if not exists:
+            raise NotIngestedYet(
+                f"{self.table.source}.{self.table.name} references {'.'.join(ref)}, which has "
+                "not been ingested yet: ingest it first"
+            )
+        arrow = self.conn.sql(
+            f'select distinct cast("{ref[2]}" as varchar) as _ref from {target.qualified_name} '
+            f'where "{ref[2]}" is not null'
+        ).to_arrow_table()
+        return pl.from_arrow(arrow).with_columns(pl.lit(True).alias("_found"))
+
+
+@dataclass
+class FileState:
+    """What a file's earlier batches left for the later ones."""
+
+    rows: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HASH_SCHEMA))
+    keys: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=HASH_SCHEMA))
+    own_values: dict[str, pl.Series] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    loaded: pl.DataFrame  # contract columns (typed) + _source_row + _extra
+    quarantined: pl.DataFrame  # QUARANTINE_SCHEMA
+    duplicates: int
+
+
+def _hashes(frame: pl.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame({"h1": frame.hash_rows(seed=0), "h2": frame.hash_rows(seed=7919)})
+
+
+def _first_seen(hashes: pl.DataFrame, seen: pl.DataFrame) -> pl.Series:
+    """True for rows whose hash is neither earlier in ``hashes`` nor in ``seen``."""
+    first = hashes.select(pl.struct("h1", "h2").is_first_distinct()).to_series()
+    if seen.height:
+        earlier = hashes.join(seen.unique(), on=["h1", "h2"], how="left", maintain_order="left")
+        first = first & earlier.get_column("_seen").is_null()
+    return first
+
+
+def _cut(expr: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(expr.str.len_chars() > RAW_VALUE_LIMIT)
+        .then(expr.str.slice(0, RAW_VALUE_LIMIT) + pl.lit("…"))
+        .otherwise(expr)
+    )
+
+
+def split_batch(
+    batch: TextBatch,
+    mapping: HeaderMap,
+    contract: Contract,
+    table: Table,
+    references: References,
+    state: FileState,
+    today: date,
+) -> BatchResult:
+    frame = batch.frame
+    cells = [c for c in frame.columns if c != "_row"]
+    names = [c.name for c in table.columns]
+
+    mapped: list[pl.Expr] = []
+    conflict = pl.lit(False)
+    for column in table.columns:
+        where = mapping.positions.get(column.name, [])
+        if column.name in mapping.from_path:
+            mapped.append(
+                pl.lit(mapping.from_path[column.name], dtype=pl.String).alias(column.name)
+            )
+        elif not where:
+            mapped.append(pl.lit(None, dtype=pl.String).alias(column.name))
+        elif len(where) == 1:
+            mapped.append(pl.col(f"c{where[0]}").alias(column.name))
+        else:  # JSON records spelling one key two ways: take the one present
+            spelled = [pl.col(f"c{i}") for i in where]
+            mapped.append(pl.coalesce(spelled).alias(column.name))
+            conflict = conflict | (pl.sum_horizontal(e.is_not_null() for e in spelled) > 1)
+    extra = (
+        pl.struct([pl.col(f"c{i}").alias(h) for h, i in mapping.unknown]).struct.json_encode()
+        if mapping.unknown
+        else pl.lit(None, dtype=pl.String)
+    )
+    work = frame.select("_row", *mapped, extra.alias("_extra"), conflict.alias("_conflict"))
+
+    # 1. exact copies of an earlier row of the file
+    hashes = _hashes(work.select(*names, "_extra"))
+    first = _first_seen(hashes, _mark(state.rows))
+    duplicates = int(work.height - (first.sum() or 0))
+    if duplicates:
+        work, frame, hashes = work.filter(first), frame.filter(first), hashes.filter(first)
+    state.rows = pl.concat([state.rows, hashes])
+
+    # 2. the row's text itself
+    control = control_character_pattern()
+    control_column = pl.lit(None, dtype=pl.String)
+    if cells:
+        control_column = pl.coalesce(
+            [
+                pl.when(pl.col(c).str.contains(control)).then(
+                    pl.lit(_column_for(mapping, int(c[1:])))
+                )
+                for c in cells
+            ]
+        )
+    work = work.with_columns(frame.select(control_column.alias("_control")).to_series())
+    whys = [
+        pl.when(pl.col("_control").is_not_null()).then(
+            _why(pl.col("_control"), "control_characters", pl.lit(None, pl.String), None)
+        ),
+        pl.when(pl.col("_conflict")).then(
+            _why(pl.lit(None, pl.String), "conflicting_keys", pl.lit(None, pl.String), None)
+        ),
+    ]
+    excel = _excel_errors(batch, mapping, table)
+    work = work.with_columns(pl.coalesce(whys).alias("_why"))
+    if excel.height:
+        work = work.join(excel, on="_row", how="left", maintain_order="left")
+    else:
+        work = work.with_columns(pl.lit(None, dtype=pl.String).alias("_excel_column"))
+
+    # 3. typing, column by column
+    typed: dict[str, pl.Series] = {}
+    reasons: list[pl.Expr] = []
+    for column in table.columns:
+        result = coerce(
+            column,
+            work.get_column(column.name),
+            contract.timezone,
+            contract.rules_for(column),
+            today,
+        )
+        typed[column.name] = result.value
+        work = work.with_columns(
+            result.reason.alias(f"_r_{column.name}"), result.detail.alias(f"_d_{column.name}")
+        )
+        excel_hit = pl.col("_excel_column") == column.name
+        reasons.append(
+            pl.when(excel_hit)
+            .then(_why(pl.lit(column.name), "excel_error", pl.col(column.name), None))
+            .when(pl.col(f"_r_{column.name}").is_not_null())
+            .then(
+                _why(
+                    pl.lit(column.name),
+                    pl.col(f"_r_{column.name}"),
+                    pl.col(column.name),
+                    pl.col(f"_d_{column.name}"),
+                )
+            )
+        )
+    work = work.with_columns(pl.coalesce([pl.col("_why"), *reasons]).alias("_why"))
+
+    # 4. references, as joins with the referenced table's keys
+    for column in table.columns:
+        if column.references is None:
+            continue
+        keys = references.keys(column.references)
+        as_text = typed[column.name].cast(pl.String)
+        if column.references[:2] == table.key:
+            own = pl.concat([state.own_values.get(column.name, pl.Series([], dtype=pl.String)),
+                             as_text.drop_nulls()])  # fmt: skip
+            state.own_values[column.name] = own
+            keys = pl.concat([keys, pl.DataFrame({"_ref": own, "_found": True})]).unique("_ref")
+        found = (
+            pl.DataFrame({"_ref": as_text})
+            .join(keys, on="_ref", how="left", maintain_order="left")
+            .get_column("_found")
+        )
+        work = work.with_columns(found.alias("_found"), as_text.alias("_as_text"))
+        work = work.with_columns(
+            pl.when(
+                pl.col("_why").is_null()
+                & pl.col("_as_text").is_not_null()
+                & pl.col("_found").is_null()
+            )
+            .then(_why(pl.lit(column.name), "unknown_reference", pl.col(column.name), None))
+            .otherwise(pl.col("_why"))
+            .alias("_why")
+        )
+
+    # 5. a primary key repeated with other values
+    if table.primary_key:
+        ok = work.get_column("_why").is_null()
+        key_hashes = _hashes(pl.DataFrame({c: typed[c] for c in table.primary_key}))
+        first_key = _first_seen(key_hashes.filter(ok), _mark(state.keys))
+        conflict_rows = pl.Series([False] * work.height, dtype=pl.Boolean)
+        if ok.any():
+            conflict_rows = conflict_rows.scatter(ok.arg_true(), ~first_key)
+        state.keys = pl.concat([state.keys, key_hashes.filter(ok)])
+        key = table.primary_key[0]
+        work = work.with_columns(conflict_rows.alias("_key_conflict")).with_columns(
+            pl.when(pl.col("_key_conflict"))
+            .then(_why(pl.lit(key), "duplicate_key_conflict", pl.col(key), None))
+            .otherwise(pl.col("_why"))
+            .alias("_why")
+        )
+
+    bad = work.get_column("_why").is_not_null()
+    loaded = pl.DataFrame({name: typed[name] for name in names}).with_columns(
+        work.get_column("_row").alias("_source_row"), work.get_column("_extra")
+    )
+    loaded = loaded.filter(~bad) if bad.any() else loaded
+    quarantined = _quarantined(work.filter(bad), frame.filter(bad), mapping, batch)
+    return BatchResult(loaded=loaded, quarantined=quarantined, duplicates=duplicates)
+
+
+def _mark(seen: pl.DataFrame) -> pl.DataFrame:
+    return seen.with_columns(pl.lit(True).alias("_seen"))
+
+
+def _why(column: pl.Expr, code: str | pl.Expr, raw: pl.Expr, detail: pl.Expr | None) -> pl.Expr:
+    return pl.struct(
+        column.alias("column_name"),
+        (pl.lit(code) if isinstance(code, str) else code).alias("reason_code"),
+        _cut(raw.cast(pl.String)).alias("raw_value"),
+        (detail if detail is not None else pl.lit(None, pl.String)).alias("detail"),
+    )
+
+
+def _column_for(mapping: HeaderMap, position: int) -> str:
+    for name, where in mapping.positions.items():
+        if position in where:
+            return name
+    return mapping.record_names[position]
+
+
+def _excel_errors(batch: TextBatch, mapping: HeaderMap, table: Table) -> pl.DataFrame:
+    """Rows whose contract cell holds an Excel error: (_row, _excel_column)."""
+    hits = {}
+    for row, position, _, _ in batch.cell_errors:
+        for name, where in mapping.positions.items():
+            if position in where and row not in hits:
+                hits[row] = name
+    return pl.DataFrame(
+        {"_row": list(hits), "_excel_column": list(hits.values())},
+        schema={"_row": pl.Int64, "_excel_column": pl.String},
+    )
+
+
+def _quarantined(
+    work: pl.DataFrame, frame: pl.DataFrame, mapping: HeaderMap, batch: TextBatch
+) -> pl.DataFrame:
+    cells = [f"c{i}" for i in range(len(mapping.record_names))]
+    if work.height and cells:
+        record = frame.select(
+            pl.struct(
+                [pl.col(c).alias(n) for c, n in zip(cells, mapping.record_names, strict=True)]
+            ).struct.json_encode()
+        ).to_series()
+    else:
+        record = pl.Series([None] * work.height, dtype=pl.String)
+    rows = (
+        work.select("_row", pl.col("_why"))
+        .with_columns(record.alias("_record"))
+        .unnest("_why")
+        .select(*QUARANTINE_SCHEMA)
+    )
+    bad = pl.DataFrame(
+        [
+            {"_row": b.row, "column_name": None, "raw_value": None, "reason_code": b.reason_code,
+             "detail": b.detail, "_record": b.raw}
+            for b in batch.bad
+        ],
+        schema=QUARANTINE_SCHEMA,
+    )  # fmt: skip
+    return pl.concat([rows.cast(QUARANTINE_SCHEMA), bad]).sort("_row")
