@@ -48,8 +48,8 @@ ROW_REASONS = {
     "duplicate_key_conflict": "repeats the primary key of an earlier row with different values",
     "wrong_field_count": "has more or fewer fields than the header",
     "malformed_quotes": "a quote inside an unquoted cell, or text after a closing quote",
-    "unterminated_quote": "a quoted cell that is not closed within the contract's "
-    "`max_lines_per_row` lines: the row is quarantined and reading resumes on the next line",
+    "unterminated_quote": "a quoted cell not closed within `landing.csv.max_lines_per_row` "
+    "lines (a stray quote): this row is quarantined and reading resumes on the next line",
     "truncated_row": "the file ends inside this row (no closing quote or no final line break): "
     "the last row of a cut-off copy",
     "undecodable_line": "a line whose bytes are not text in the file's encoding",

@@ -6,13 +6,14 @@ starts, how many quotes it holds, which quotes sit where a quote may sit (at the
 closing at its end, or doubled inside), and how many separators lie outside quotes. From that:
 
 - a line with an even number of well-placed quotes and as many fields as the header is a record;
-- a line with an odd number of quotes opens a quoted cell that runs over several lines: the record
-  ends at the next line with an odd number of quotes, if that is at most ``max_lines`` lines on; it
-  is then checked whole (quoting and field count). A quote not closed within ``max_lines`` lines is
-  ``unterminated_quote``: that line is quarantined and reading resumes on the next one, so one
-  stray quote costs one row, not the rest of the file;
-- a file that ends inside a quoted cell, or (by default) without a final line break, ends with a
-  cut-off row: ``truncated_row``;
+- a line whose last quote opens a cell (at a cell's start) and has no partner opens a quoted cell
+  running over several lines: the record ends at the next line with an odd number of quotes, if
+  that is at most ``max_lines`` lines on; it is then checked whole (quoting and field count). A
+  quote not closed within ``max_lines`` lines is ``unterminated_quote``: that line is quarantined
+  and reading resumes on the next one, so one stray quote costs one row, not the rest of the file;
+- a file that ends without a final line break was cut off: its last row (or, when the cut falls
+  inside a quoted cell, the lines of that cell) is ``truncated_row`` (the last row check can be
+  switched off in the contract);
 - every other line is quarantined with its reason (``wrong_field_count``, ``malformed_quotes``,
   ``undecodable_line``). A record over several lines that is bad quarantines each of its lines.
 
@@ -38,7 +39,7 @@ RAW_LIMIT = 2_000  # characters of a bad line kept in the quarantine's raw_recor
 class BadRecord:
     row: int  # physical row number (header = 1)
     reason_code: str
-    detail: str  # what is wrong, never the file's content
+    detail: str | None  # what is wrong, beyond the reason's meaning; never the file's content
     raw: str  # the line as text, for ingest.quarantine.raw_record
 
 
@@ -48,7 +49,7 @@ class Scan:
     rows: np.ndarray  # the physical row number of each record in ``body``
     bad: list[BadRecord] = field(default_factory=list)
     carry: bytes = b""  # an unfinished quoted record, continued in the next block
-    carry_lines: int = 0  # lines of this block before ``carry`` starts
+    carry_lines: int = 0  # lines of this block before ``carry`` starts (all, without carry)
 
 
 def raw_text(data: bytes) -> str:
@@ -133,7 +134,8 @@ def scan_block(
         if b"\n\n" not in data and data.count(sep) == (ncols - 1) * lines:
             # No quotes and the right number of separators in all: one record per line (the
             # parser refuses a line with too many fields, so none can have too few).
-            return Scan(data, np.arange(first_line, first_line + lines, dtype=np.int64))
+            rows = np.arange(first_line, first_line + lines, dtype=np.int64)
+            return Scan(data, rows, carry_lines=lines)
     return _scan_lines(
         data,
         first_line,
@@ -200,7 +202,7 @@ def _scan_lines(
     def line_bytes(i: int, j: int | None = None) -> bytes:
         return data[starts[i] : ends[i if j is None else j]]
 
-    def quarantine(i: int, reason: str, detail: str) -> None:
+    def quarantine(i: int, reason: str, detail: str | None) -> None:
         excluded[i] = True
         bad.append(BadRecord(first_line + i, reason, detail, raw_text(line_bytes(i))))
 
@@ -208,7 +210,7 @@ def _scan_lines(
     for i in np.flatnonzero(special).tolist():
         if i <= skip_until:
             continue
-        if odd[i]:
+        if odd[i] and not bad_quoting[i]:  # a quoted cell opens here and runs on
             k = np.searchsorted(odd_lines, i, side="right")
             j = int(odd_lines[k]) if k < len(odd_lines) else None
             if j is not None and j - i + 1 <= max_lines:
@@ -226,16 +228,16 @@ def _scan_lines(
                     continuation[i + 1 : j + 1] = True
                 else:
                     detail = _detail(reason, ncols, len(cells) if cells else None)
-                    span = f"rows {first_line + i}–{first_line + j}"
+                    span = f"in the record spanning rows {first_line + i}–{first_line + j}"
                     for x in range(i, j + 1):
-                        quarantine(x, reason, f"{detail} (in the record spanning {span})")
+                        quarantine(x, reason, f"{detail}; {span}" if detail else span)
                 skip_until = j
                 continue
             if j is None and nlines - i < max_lines and not final:
                 carry_from = i  # the record may close in the next block
                 excluded[i:] = True
                 break
-            if j is None and final and nlines - i <= max_lines:
+            if j is None and final and unterminated_last and nlines - i <= max_lines:
                 for x in range(i, nlines):
                     quarantine(
                         x,
@@ -291,14 +293,10 @@ def _join_kept(data: bytes, starts: np.ndarray, ends: np.ndarray, keep: np.ndarr
     return b"".join(parts)
 
 
-def _detail(reason: str, ncols: int, found: int | None) -> str:
+def _detail(reason: str, ncols: int, found: int | None) -> str | None:
     if reason == "wrong_field_count":
         count = "another number of" if found is None else str(found)
         return f"{count} fields where the header has {ncols}"
     if reason == "truncated_row":
         return "the file does not end with a line break, so its last row may be cut off"
-    if reason == "malformed_quotes":
-        return "a quote inside an unquoted cell, or text after a closing quote"
-    if reason == "undecodable_line":
-        return "the line's bytes are not text in the file's encoding"
-    return reason
+    return None

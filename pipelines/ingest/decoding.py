@@ -1,8 +1,9 @@
 """Text from bytes, line by line when it has to be: UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030.
 
-A file's encoding is read from its bytes, never from its name: a byte-order mark decides; else the
-first block holding non-ASCII bytes is tried as strict UTF-8, then as strict GB18030 (a superset of
-the GBK and GB2312 that Excel on Chinese Windows writes). When a block is valid in neither, it is
+A file's encoding is read from its bytes, never from its name: a UTF-16 byte-order mark decides;
+else (a UTF-8 byte-order mark removed: some tools put one before GBK text) the first block holding
+non-ASCII bytes is tried as strict UTF-8, then as strict GB18030 (a superset of the GBK and GB2312
+that Excel on Chinese Windows writes). When a block is valid in neither, it is
 decoded line by line in the encoding that reads the most of its lines, and only the lines that do
 not decode are reported (with their index in the block), to be quarantined with their row number.
 The result is always UTF-8 bytes with the same lines as the input: a bad line is kept, decoded with
@@ -32,21 +33,26 @@ class Decoder:
     max_bad_share: float = 0.5
     encoding: str | None = None  # utf-8 | utf-8-sig | utf-16 | gb18030; None while all ASCII
     _first: bool = field(default=True, repr=False)
+    _bom: bool = field(default=False, repr=False)
 
     def decode(self, data: bytes) -> tuple[bytes, dict[int, str]]:
         """UTF-8 bytes of ``data`` and ``{line index in data: reason code}`` of its bad lines."""
         if self._first:
             self._first = False
             if data.startswith(codecs.BOM_UTF8):
-                self.encoding = "utf-8-sig"
                 data = data[len(codecs.BOM_UTF8) :]
+                self._bom = True
             elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 self.encoding = "utf-16"
                 try:
                     return data.decode("utf-16").encode("utf-8"), {}
                 except UnicodeDecodeError:
                     raise Undecodable("the bytes are not valid UTF-16 text") from None
+        if self.encoding == "utf-16":  # already turned into UTF-8 by the first call
+            return data, {}
         if data.isascii():
+            if self._bom and self.encoding is None:
+                self.encoding = "utf-8-sig"
             return data, {}
         if self.encoding is None:
             for candidate in ACCEPTED:
@@ -54,7 +60,8 @@ class Decoder:
                     text = data.decode(candidate)
                 except UnicodeDecodeError:
                     continue
-                self.encoding = candidate
+                # a UTF-8 byte-order mark before GBK text happens (a tool adding it blindly)
+                self.encoding = "utf-8-sig" if candidate == "utf-8" and self._bom else candidate
                 return (data if candidate == "utf-8" else text.encode("utf-8")), {}
             return self._by_majority(data)
         codec = "utf-8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
@@ -76,7 +83,7 @@ class Decoder:
     def _by_majority(self, data: bytes) -> tuple[bytes, dict[int, str]]:
         results = {codec: decode_lines(data, codec) for codec in ACCEPTED}
         codec = min(ACCEPTED, key=lambda c: len(results[c][1]))
-        self.encoding = codec
+        self.encoding = "utf-8-sig" if codec == "utf-8" and self._bom else codec
         out, bad = results[codec]
         self._check_share(data, bad)
         return out, bad

@@ -21,6 +21,7 @@ not rows. No message here quotes the file's content: a file may be anything.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -174,6 +175,12 @@ def _header(
 
 def read_csv(handle: BinaryIO, settings: LandingSettings) -> Reading:
     decoder = Decoder(settings.max_undecodable_share)
+    if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        # two bytes per character: decoded whole (such files are small), then read as UTF-8
+        handle.seek(0)
+        text, _ = decoder.decode(handle.read())
+        handle = io.BytesIO(text)
+    handle.seek(0)
     blocks = _blocks(handle, max(1, int(settings.batch_mb * 1024 * 1024)))
     raw, final = next(blocks)
     try:
@@ -316,11 +323,7 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 def read_jsonl(data: bytes, bad_lines: dict[int, str], encoding: str | None) -> Reading:
     lines = data.split(b"\n")
-    bad = [
-        BadRecord(i + 1, reason, "the line's bytes are not text in the file's encoding",
-                  raw_text(lines[i]))
-        for i, reason in sorted(bad_lines.items())
-    ]  # fmt: skip
+    bad = [BadRecord(i + 1, r, None, raw_text(lines[i])) for i, r in sorted(bad_lines.items())]
     numbered = [(i + 1, line) for i, line in enumerate(lines) if i not in bad_lines]
     return _json_reading("jsonl", encoding, numbered, bad)
 
@@ -342,7 +345,7 @@ def read_json(data: bytes, encoding: str | None) -> Reading:
         if isinstance(item, dict):
             numbered.append((index, text))
         else:
-            bad.append(BadRecord(index, "invalid_json", "not a JSON object", raw_text(text)))
+            bad.append(BadRecord(index, "invalid_json", None, raw_text(text)))
     return _json_reading("json", encoding, numbered, bad)
 
 
@@ -359,7 +362,7 @@ def _json_reading(
             except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                 item = None
             if not isinstance(item, dict):
-                bad.append(BadRecord(number, "invalid_json", "not a JSON object", raw_text(line)))
+                bad.append(BadRecord(number, "invalid_json", None, raw_text(line)))
                 continue
             header.extend(str(k) for k in item if str(k) not in header)
             items.append((number, item))

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import REPO_ROOT
-from tests.conftest import PipelineRun
+from tests.pipelines.homes import private_home
 
 PUBLISH_LOOP = """
 import sys
@@ -32,21 +32,6 @@ def served_tables(path: Path) -> int:
         return conn.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts'"
         ).fetchone()[0]
-
-
-def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
-    """A copy of the session's landing files and warehouses, and the environment pointing at it."""
-    settings = pipeline_run.settings
-    shutil.copytree(settings.landing_dir, tmp_path / "landing")
-    (tmp_path / "warehouse").mkdir()
-    shutil.copy(settings.build_db, tmp_path / "warehouse" / "build.duckdb")
-    shutil.copy(settings.serve_db, tmp_path / "warehouse" / "lastmile.duckdb")
-    (tmp_path / "dagster").mkdir()
-    shutil.copy(REPO_ROOT / "pipelines" / "dagster.yaml", tmp_path / "dagster" / "dagster.yaml")
-    env = dict(os.environ, LASTMILE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path / "dagster"))
-    for name in ("LASTMILE_LANDING_DIR", "LASTMILE_BUILD_DB", "LASTMILE_SERVE_DB"):
-        env.pop(name, None)
-    return env
 
 
 def run_until(env: dict[str, str], marker: str, timeout: float = 300) -> bool:
