@@ -89,18 +89,18 @@ def _eval(series: pl.Series, expr: pl.Expr) -> pl.Series:
     return pl.DataFrame({"v": series}).select(expr.alias("v")).to_series()
 
 
-def clean(series: pl.Series) -> pl.Series:
-    """NFKC-normalise (only cells that are not plain ASCII), trim; empty cells become null."""
-    text = series.cast(pl.String)
-    non_ascii = text.str.len_bytes() != text.str.len_chars()
-    count = non_ascii.sum() or 0
-    if count > len(text) // 2:
+def _clean_expr(name: str, normalize: bool) -> pl.Expr:
+    text = pl.col(name).cast(pl.String)
+    if normalize:
         text = text.str.normalize("NFKC")
-    elif count:
-        index = non_ascii.arg_true()
-        text = text.scatter(index, text.gather(index).str.normalize("NFKC"))
-    v = pl.col("v").str.strip_chars()
-    return _eval(text, pl.when(v == "").then(None).otherwise(v))
+    # one reference to ``text``: an eager query would compute it once per reference
+    return text.str.strip_chars().replace("", None).alias(name)
+
+
+def clean(series: pl.Series) -> pl.Series:
+    """NFKC-normalise (not needed for plain ASCII), trim; empty cells become null."""
+    text = series.cast(pl.String)
+    return _eval(text, _clean_expr("v", not text.str.len_bytes().equals(text.str.len_chars())))
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
@@ -176,26 +176,24 @@ def parse_timestamp(text: pl.Expr, timezone: str) -> pl.Expr:
     return pl.coalesce(with_offset, compact_date, _excel_serial(text), _epoch(text, timezone))
 
 
-def _fast_then_slow(text: pl.Series, fast: pl.Series, slow: pl.Expr) -> pl.Series:
-    """``fast`` where it parsed; ``slow`` (an expression on ``v``) on the remaining cells only."""
-    todo = fast.is_null() & text.is_not_null()
-    count = todo.sum() or 0
-    if not count:
-        return fast
-    index = todo.arg_true()
-    return fast.scatter(index, _eval(text.gather(index), slow).cast(fast.dtype))
+def _fast_timestamp(v: pl.Expr, kind: str = "timestamp") -> pl.Expr:
+    """The commonest style, parsed without regular expressions (the others take the slow path)."""
+    style = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
+    return v.str.to_datetime(style, strict=False, time_unit="us")
 
 
 def timestamps(text: pl.Series, timezone: str) -> pl.Series:
-    v = pl.col("v")
-    fast = _eval(
-        text,
-        pl.coalesce(
-            v.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us"),
-            v.str.to_datetime("%Y-%m-%d", strict=False, time_unit="us"),
-        ),
-    )
-    return _fast_then_slow(text, fast, parse_timestamp(v, timezone))
+    fast = _eval(text, _fast_timestamp(pl.col("v")))
+    return _slow_where_needed(text, fast, parse_timestamp(pl.col("v"), timezone))
+
+
+def _slow_where_needed(text: pl.Series, fast: pl.Series, slow: pl.Expr) -> pl.Series:
+    """``fast`` where it parsed; ``slow`` (an expression on ``v``) on the remaining cells only."""
+    todo = fast.is_null() & text.is_not_null()
+    if not todo.any():
+        return fast
+    index = todo.arg_true()
+    return fast.scatter(index, _eval(text.gather(index), slow).cast(fast.dtype))
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -210,14 +208,14 @@ def _number(text: pl.Expr) -> pl.Expr:
     )
 
 
-def _plain(text: pl.Series) -> pl.Series:
+def _plain(v: pl.Expr) -> pl.Expr:
     """The fast path: cells that are plainly a finite number."""
-    value = text.cast(pl.Float64, strict=False)
-    return _eval(value, pl.when(pl.col("v").is_finite()).then(pl.col("v")))
+    value = v.cast(pl.Float64, strict=False)
+    return pl.when(value.is_finite()).then(value)
 
 
 def numbers(text: pl.Series) -> pl.Series:
-    return _fast_then_slow(text, _plain(text), _number(pl.col("v")))
+    return _slow_where_needed(text, _eval(text, _plain(pl.col("v"))), _number(pl.col("v")))
 
 
 def amount_expr(text: pl.Expr) -> pl.Expr:
@@ -232,7 +230,7 @@ def amount_expr(text: pl.Expr) -> pl.Expr:
 
 
 def amounts(text: pl.Series) -> pl.Series:
-    return _fast_then_slow(text, _plain(text), amount_expr(pl.col("v")))
+    return _slow_where_needed(text, _eval(text, _plain(pl.col("v"))), amount_expr(pl.col("v")))
 
 
 def _ambiguous(text: pl.Expr, kind: str) -> pl.Expr:
@@ -241,41 +239,142 @@ def _ambiguous(text: pl.Expr, kind: str) -> pl.Expr:
     return text.str.contains(_AMBIGUOUS_RE)
 
 
-# --- one column ---------------------------------------------------------------------------------
+# --- columns ------------------------------------------------------------------------------------
 
 
-def _parse(column: Column, text: pl.Series, timezone: str) -> pl.Series:
+def _fast(column: Column, v: pl.Expr) -> pl.Expr:
+    """The column's value from its clean text by the fast path (null where it needs the slow)."""
     kind = column.type
+    if column.values:  # spellings as the contract writes them; the others take the slow path
+        exact = {s: c for c, spellings in column.values.items() for s in (c, *spellings)}
+        return v.replace_strict(exact, default=None, return_dtype=pl.String)
+    if kind in ("string", "json"):
+        return v
+    if kind in ("date", "timestamp"):
+        return _fast_timestamp(v, kind)
+    if kind in ("amount_cny", "integer", "decimal"):
+        return _plain(v)
+    if kind == "boolean":
+        return v.str.to_lowercase().replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
+    raise ValueError(f"unknown type {kind!r}")  # pragma: no cover - the contract loader refuses
+
+
+def _slow(column: Column, timezone: str) -> pl.Expr | None:
+    """The regular-expression path for the cells the fast one left."""
     if column.values:
-        lookup = column.value_lookup()
         # the same normalisation as contract.normalize_header, vectorised
         normalised = pl.col("v").str.strip_chars('"').str.to_lowercase()
-        return _eval(
-            text,
-            normalised.str.replace_all(r"\s+", " ").replace_strict(
-                lookup, default=None, return_dtype=pl.String
-            ),
+        return normalised.str.replace_all(r"\s+", " ").replace_strict(
+            column.value_lookup(), default=None, return_dtype=pl.String
         )
-    if kind in ("string", "json"):
-        return text
-    if kind == "date":
-        return timestamps(text, timezone).dt.date()
-    if kind == "timestamp":
-        return timestamps(text, timezone)
-    if kind == "amount_cny":
-        return amounts(text).round(2).cast(pl.Decimal(18, 2), strict=False)
-    if kind == "integer":
-        number = numbers(text)
-        return _eval(number, pl.when(pl.col("v") == pl.col("v").round(0)).then(pl.col("v"))).cast(
-            pl.Int64, strict=False
+    if column.type in ("string", "json", "boolean"):
+        return None
+    if column.type in ("date", "timestamp"):
+        return parse_timestamp(pl.col("v"), timezone)
+    if column.type == "amount_cny":
+        return amount_expr(pl.col("v"))
+    return _number(pl.col("v"))
+
+
+def _final(column: Column, v: pl.Expr) -> pl.Expr:
+    if column.values:
+        return v
+    if column.type == "date":
+        return v.dt.date()
+    if column.type == "amount_cny":
+        return v.round(2).cast(pl.Decimal(18, 2), strict=False)
+    if column.type == "integer":
+        return pl.when(v == v.round(0)).then(v).cast(pl.Int64, strict=False)
+    return v
+
+
+def _checks(column: Column, rules: Plausibility, today: date, t: pl.Expr, v: pl.Expr) -> list:
+    """(condition on the text ``t`` and value ``v``, reason code, detail), in the order tried."""
+    numeric = column.type in ("amount_cny", "integer", "decimal") and not column.values
+    checks: list[tuple[pl.Expr, str, pl.Expr | None]] = []
+    if column.required:
+        checks.append((t.is_null(), "missing_required", None))
+    for name, pattern in rules.patterns:
+        checks.append((t.str.contains(pattern), "implausible_value", pl.lit(f"looks like {name}")))
+    bad = "invalid_value" if column.values else _BAD_REASON.get(column.type)
+    if bad is not None:
+        failed = t.is_not_null() & v.is_null()
+        if numeric:
+            checks.append((failed & _ambiguous(t, column.type), "ambiguous_number", None))
+        checks.append((failed, bad, None))
+    if numeric:
+        number = v.cast(pl.Float64)
+        if column.min is not None:
+            checks.append((number < column.min, "out_of_range", pl.lit(f"below {column.min:g}")))
+        if rules.max is not None:
+            checks.append((number > rules.max, "out_of_range", pl.lit(f"above {rules.max:,.0f}")))
+    if column.type in ("date", "timestamp") and not column.values:
+        day = v.dt.date() if column.type == "timestamp" else v
+        if rules.max_days_ahead is not None:
+            latest = today + timedelta(days=rules.max_days_ahead)
+            why = f"after {latest} ({rules.max_days_ahead} days after the load day)"
+            checks.append((day > latest, "date_out_of_range", pl.lit(why)))
+        if rules.not_before is not None:
+            checks.append(
+                (day < rules.not_before, "date_out_of_range", pl.lit(f"before {rules.not_before}"))
+            )
+    return checks
+
+
+def _reason(checks: list) -> tuple[pl.Expr, pl.Expr]:
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    detail: pl.Expr = pl.lit(None, dtype=pl.String)
+    for condition, code, why in reversed(checks):  # the first check that fails wins
+        hit = condition.fill_null(False)
+        reason = pl.when(hit).then(pl.lit(code)).otherwise(reason)
+        detail = (
+            pl.when(hit).then(why if why is not None else pl.lit(None, pl.String)).otherwise(detail)
         )
-    if kind == "decimal":
-        return numbers(text)
-    if kind == "boolean":
-        return _eval(
-            text, pl.col("v").str.to_lowercase().replace_strict(_BOOLEANS, default=None)
-        ).cast(pl.Boolean)
-    raise ValueError(f"unknown type {kind!r}")  # pragma: no cover - the contract loader refuses
+    return reason, detail
+
+
+def coerce_frame(
+    columns: list[Column],
+    frame: pl.DataFrame,
+    timezone: str,
+    rules: dict[str, Plausibility],
+    today: date,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Typed values, reason codes and details of ``frame``'s text columns (named as the contract
+    columns). Each stage is one Polars query over every column, so columns run in parallel."""
+    names = [c.name for c in columns]
+    if not frame.height:
+        frame = frame.select(pl.col(n).cast(pl.String) for n in names)
+    flags = frame.select(
+        (pl.col(n).cast(pl.String).str.len_bytes() != pl.col(n).cast(pl.String).str.len_chars())
+        .any()
+        .alias(n)
+        for n in names
+    ).row(0, named=True)
+    text = frame.select(_clean_expr(n, bool(flags[n])) for n in names)
+    fast = text.select(_fast(c, pl.col(c.name)).alias(c.name) for c in columns)
+    for column in columns:
+        slow = _slow(column, timezone)
+        if slow is not None:
+            fast = fast.with_columns(
+                _slow_where_needed(text[column.name], fast[column.name], slow).alias(column.name)
+            )
+    values = fast.select(_final(c, pl.col(c.name)).alias(c.name) for c in columns)
+    both = pl.concat(
+        [text.select(pl.all().name.prefix("t_")), values.select(pl.all().name.prefix("v_"))],
+        how="horizontal",
+    )
+    judged = [
+        _reason(_checks(c, rules[c.name], today, pl.col(f"t_{c.name}"), pl.col(f"v_{c.name}")))
+        for c in columns
+    ]
+    out = both.with_columns(  # with_columns: a column whose reason is a literal is broadcast
+        *(r.alias(f"r_{c.name}") for c, (r, _) in zip(columns, judged, strict=True)),
+        *(d.alias(f"d_{c.name}") for c, (_, d) in zip(columns, judged, strict=True)),
+    )
+    reasons = out.select(pl.col(f"r_{n}").alias(n) for n in names)
+    details = out.select(pl.col(f"d_{n}").alias(n) for n in names)
+    return values, reasons, details
 
 
 def coerce(
@@ -286,55 +385,8 @@ def coerce(
     today: date | None = None,
 ) -> Coerced:
     """Typed values, reason codes and details for one contract column's cells."""
-    rules = rules or Plausibility()
-    text = clean(raw)
-    value = _parse(column, text, timezone)
-    v, t = pl.col("value"), pl.col("text")
-    frame = pl.DataFrame({"text": text, "value": value})
-    checks: list[tuple[pl.Expr, str, pl.Expr | None]] = []
-    if column.required:
-        checks.append((t.is_null(), "missing_required", None))
-    for name, pattern in rules.patterns:
-        if column.type in ("amount_cny", "integer", "decimal"):
-            checks.append(
-                (t.str.contains(pattern), "implausible_value", pl.lit(f"looks like {name}"))
-            )
-    bad = _BAD_REASON.get(column.type)
-    if column.values:
-        bad = "invalid_value"
-    if bad is not None:
-        failed = t.is_not_null() & v.is_null()
-        if column.type in ("amount_cny", "integer", "decimal") and not column.values:
-            checks.append((failed & _ambiguous(t, column.type), "ambiguous_number", None))
-        checks.append((failed, bad, None))
-    if column.type in ("amount_cny", "integer", "decimal") and not column.values:
-        number = v.cast(pl.Float64)
-        if column.min is not None:
-            checks.append((number < column.min, "out_of_range", pl.lit(f"below {column.min:g}")))
-        if rules.max is not None:
-            checks.append((number > rules.max, "out_of_range", pl.lit(f"above {rules.max:,.0f}")))
-    if column.type in ("date", "timestamp") and not column.values:
-        day = v.dt.date() if column.type == "timestamp" else v
-        if rules.max_days_ahead is not None:
-            latest = (today or date.today()) + timedelta(days=rules.max_days_ahead)
-            checks.append(
-                (
-                    day > latest,
-                    "date_out_of_range",
-                    pl.lit(f"after {latest} ({rules.max_days_ahead} days after the load day)"),
-                )
-            )
-        if rules.not_before is not None:
-            checks.append(
-                (day < rules.not_before, "date_out_of_range", pl.lit(f"before {rules.not_before}"))
-            )
-    reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    detail: pl.Expr = pl.lit(None, dtype=pl.String)
-    for condition, code, why in reversed(checks):  # the first check that fails wins
-        hit = condition.fill_null(False)
-        reason = pl.when(hit).then(pl.lit(code)).otherwise(reason)
-        detail = (
-            pl.when(hit).then(why if why is not None else pl.lit(None, pl.String)).otherwise(detail)
-        )
-    out = frame.with_columns(reason.alias("reason"), detail.alias("detail"))
-    return Coerced(value=value, reason=out["reason"], detail=out["detail"])
+    frame = pl.DataFrame({column.name: raw.cast(pl.String)})
+    values, reasons, details = coerce_frame(
+        [column], frame, timezone, {column.name: rules or Plausibility()}, today or date.today()
+    )
+    return Coerced(values[column.name], reasons[column.name], details[column.name])

@@ -131,9 +131,10 @@ def scan_block(
         return Scan(b"", np.empty(0, dtype=np.int64))
     if not bad_lines and b'"' not in data and data.endswith(b"\n"):
         lines = data.count(b"\n")
-        if b"\n\n" not in data and data.count(sep) == (ncols - 1) * lines:
+        if ncols > 1 and data.count(sep) == (ncols - 1) * lines:
             # No quotes and the right number of separators in all: one record per line (the
-            # parser refuses a line with too many fields, so none can have too few).
+            # parser refuses a line with too many fields, so none can have too few, and a blank
+            # line would have none).
             rows = np.arange(first_line, first_line + lines, dtype=np.int64)
             return Scan(data, rows, carry_lines=lines)
     return _scan_lines(

@@ -2,10 +2,11 @@
 
 A file's encoding is read from its bytes, never from its name: a UTF-16 byte-order mark decides;
 else (a UTF-8 byte-order mark removed: some tools put one before GBK text) the first block holding
-non-ASCII bytes is tried as strict UTF-8, then as strict GB18030 (a superset of the GBK and GB2312
-that Excel on Chinese Windows writes). When a block is valid in neither, it is
-decoded line by line in the encoding that reads the most of its lines, and only the lines that do
-not decode are reported (with their index in the block), to be quarantined with their row number.
+non-ASCII bytes decides: strict UTF-8 if it is; else UTF-8 still when most of its non-ASCII
+lines are valid UTF-8 (a UTF-8 file with a few GBK lines: UTF-8 text often decodes as GB18030 too,
+as nonsense); else GB18030 (a superset of the GBK and GB2312 that Excel on Chinese Windows writes).
+Lines that do not decode in the file's encoding are reported (with their index in the block), to
+be quarantined with their row number.
 The result is always UTF-8 bytes with the same lines as the input: a bad line is kept, decoded with
 replacement characters, so that the quoting structure around it survives.
 
@@ -55,15 +56,7 @@ class Decoder:
                 self.encoding = "utf-8-sig"
             return data, {}
         if self.encoding is None:
-            for candidate in ACCEPTED:
-                try:
-                    text = data.decode(candidate)
-                except UnicodeDecodeError:
-                    continue
-                # a UTF-8 byte-order mark before GBK text happens (a tool adding it blindly)
-                self.encoding = "utf-8-sig" if candidate == "utf-8" and self._bom else candidate
-                return (data if candidate == "utf-8" else text.encode("utf-8")), {}
-            return self._by_majority(data)
+            return self._decide(data)
         codec = "utf-8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
         if codec == "utf-8":
             # Validating here would cost a full pass: the CSV parser validates UTF-8 anyway, and
@@ -80,11 +73,27 @@ class Decoder:
         self._check_share(data, bad)
         return out, bad
 
-    def _by_majority(self, data: bytes) -> tuple[bytes, dict[int, str]]:
-        results = {codec: decode_lines(data, codec) for codec in ACCEPTED}
-        codec = min(ACCEPTED, key=lambda c: len(results[c][1]))
-        self.encoding = "utf-8-sig" if codec == "utf-8" and self._bom else codec
-        out, bad = results[codec]
+    def _decide(self, data: bytes) -> tuple[bytes, dict[int, str]]:
+        """The first block with non-ASCII bytes decides. UTF-8 text with a few GBK lines often
+        still decodes as GB18030 (as nonsense), so UTF-8 wins whenever more of the block's
+        non-ASCII lines are valid UTF-8 than are not; then its other lines are the bad ones."""
+        try:
+            data.decode("utf-8")
+            self.encoding = "utf-8-sig" if self._bom else "utf-8"
+            return data, {}
+        except UnicodeDecodeError:
+            pass
+        out, bad = decode_lines(data, "utf-8")
+        non_ascii = sum(1 for line in data.split(b"\n") if not line.isascii())
+        if non_ascii - len(bad) > len(bad):
+            self.encoding = "utf-8-sig" if self._bom else "utf-8"
+        else:
+            # a UTF-8 byte-order mark before GBK text happens (a tool adding it blindly)
+            self.encoding = "gb18030"
+            try:
+                return data.decode("gb18030").encode("utf-8"), {}
+            except UnicodeDecodeError:
+                out, bad = decode_lines(data, "gb18030")
         self._check_share(data, bad)
         return out, bad
 

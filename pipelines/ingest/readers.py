@@ -129,13 +129,13 @@ def _blocks(handle: BinaryIO, size: int) -> Iterator[tuple[bytes, bool]]:
         if not chunk:
             yield tail, True
             return
-        data = tail + chunk
-        cut = data.rfind(b"\n") + 1
+        cut = chunk.rfind(b"\n") + 1
         if cut == 0:
-            tail = data  # one long line: read on
+            tail += chunk  # one long line: read on
             continue
-        tail = data[cut:]
-        yield data[:cut], False
+        block = b"".join((tail, memoryview(chunk)[:cut]))  # one copy
+        tail = chunk[cut:]
+        yield block, False
 
 
 def _header(

@@ -25,7 +25,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from pipelines.ingest.coerce import coerce
+from pipelines.ingest.coerce import coerce_frame
 from pipelines.ingest.contract import Column, Contract, Table, normalize_header
 from pipelines.ingest.readers import TextBatch, control_character_pattern
 
@@ -179,17 +179,28 @@ class BatchResult:
     duplicates: int
 
 
-def _hashes(frame: pl.DataFrame) -> pl.DataFrame:
-    return pl.DataFrame({"h1": frame.hash_rows(seed=0), "h2": frame.hash_rows(seed=7919)})
+def first_occurrences(frame: pl.DataFrame, seen: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
+    """True for each row of ``frame`` that is neither an earlier row's copy nor in ``seen`` (the
+    hash pairs of earlier batches' rows); and this batch's hash pairs to add to ``seen``.
 
-
-def _first_seen(hashes: pl.DataFrame, seen: pl.DataFrame) -> pl.Series:
-    """True for rows whose hash is neither earlier in ``hashes`` nor in ``seen``."""
-    first = hashes.select(pl.struct("h1", "h2").is_first_distinct()).to_series()
+    One 64-bit hash finds the candidates fast; candidates within the batch are then compared
+    exactly, and against earlier batches by a second, independent 64-bit hash."""
+    h1, h2 = frame.hash_rows(seed=0), frame.hash_rows(seed=7919)
+    first = h1.is_first_distinct()
+    if not first.all():
+        index = h1.is_duplicated().arg_true()
+        exact = frame[index].select(pl.struct(pl.all()).is_first_distinct()).to_series()
+        first = first.scatter(index, exact)
     if seen.height:
-        earlier = hashes.join(seen.unique(), on=["h1", "h2"], how="left", maintain_order="left")
-        first = first & earlier.get_column("_seen").is_null()
-    return first
+        candidates = first & h1.is_in(seen.get_column("h1").implode())
+        if candidates.any():
+            index = candidates.arg_true()
+            pairs = pl.DataFrame({"h1": h1.gather(index), "h2": h2.gather(index)})
+            again = pairs.with_row_index().join(seen, on=["h1", "h2"], how="semi")
+            if again.height:
+                first = first.scatter(index.gather(again.get_column("index")), False)
+    kept = pl.DataFrame({"h1": h1, "h2": h2}).filter(first)
+    return first, kept
 
 
 def _cut(expr: pl.Expr) -> pl.Expr:
@@ -237,12 +248,11 @@ def split_batch(
     work = frame.select("_row", *mapped, extra.alias("_extra"), conflict.alias("_conflict"))
 
     # 1. exact copies of an earlier row of the file
-    hashes = _hashes(work.select(*names, "_extra"))
-    first = _first_seen(hashes, _mark(state.rows))
+    first, kept = first_occurrences(work.select(*names, "_extra"), state.rows)
     duplicates = int(work.height - (first.sum() or 0))
     if duplicates:
-        work, frame, hashes = work.filter(first), frame.filter(first), hashes.filter(first)
-    state.rows = pl.concat([state.rows, hashes])
+        work, frame = work.filter(first), frame.filter(first)
+    state.rows = pl.concat([state.rows, kept])
 
     # 2. the row's text itself
     control = control_character_pattern()
@@ -272,35 +282,37 @@ def split_batch(
     else:
         work = work.with_columns(pl.lit(None, dtype=pl.String).alias("_excel_column"))
 
-    # 3. typing, column by column
-    typed: dict[str, pl.Series] = {}
-    reasons: list[pl.Expr] = []
-    for column in table.columns:
-        result = coerce(
-            column,
-            work.get_column(column.name),
-            contract.timezone,
-            contract.rules_for(column),
-            today,
-        )
-        typed[column.name] = result.value
-        work = work.with_columns(
-            result.reason.alias(f"_r_{column.name}"), result.detail.alias(f"_d_{column.name}")
-        )
-        excel_hit = pl.col("_excel_column") == column.name
-        reasons.append(
-            pl.when(excel_hit)
-            .then(_why(pl.lit(column.name), "excel_error", pl.col(column.name), None))
-            .when(pl.col(f"_r_{column.name}").is_not_null())
-            .then(
-                _why(
-                    pl.lit(column.name),
-                    pl.col(f"_r_{column.name}"),
-                    pl.col(column.name),
-                    pl.col(f"_d_{column.name}"),
-                )
+    # 3. typing: every column in one pass; the first failing column gives the reason
+    typed_frame, reason_frame, detail_frame = coerce_frame(
+        list(table.columns),
+        work.select(names),
+        contract.timezone,
+        {c.name: contract.rules_for(c) for c in table.columns},
+        today,
+    )
+    typed = {name: typed_frame.get_column(name) for name in names}
+    work = pl.concat(
+        [
+            work,
+            reason_frame.select(pl.all().name.prefix("_r_")),
+            detail_frame.select(pl.all().name.prefix("_d_")),
+        ],
+        how="horizontal",
+    )
+    reasons = [
+        pl.when(pl.col("_excel_column") == column.name)
+        .then(_why(pl.lit(column.name), "excel_error", pl.col(column.name), None))
+        .when(pl.col(f"_r_{column.name}").is_not_null())
+        .then(
+            _why(
+                pl.lit(column.name),
+                pl.col(f"_r_{column.name}"),
+                pl.col(column.name),
+                pl.col(f"_d_{column.name}"),
             )
         )
+        for column in table.columns
+    ]
     work = work.with_columns(pl.coalesce([pl.col("_why"), *reasons]).alias("_why"))
 
     # 4. references, as joins with the referenced table's keys
@@ -334,19 +346,19 @@ def split_batch(
     # 5. a primary key repeated with other values
     if table.primary_key:
         ok = work.get_column("_why").is_null()
-        key_hashes = _hashes(pl.DataFrame({c: typed[c] for c in table.primary_key}))
-        first_key = _first_seen(key_hashes.filter(ok), _mark(state.keys))
-        conflict_rows = pl.Series([False] * work.height, dtype=pl.Boolean)
-        if ok.any():
+        keys = pl.DataFrame({c: typed[c] for c in table.primary_key}).filter(ok)
+        first_key, kept = first_occurrences(keys, state.keys)
+        state.keys = pl.concat([state.keys, kept])
+        if not first_key.all():
+            conflict_rows = pl.Series([False] * work.height, dtype=pl.Boolean)
             conflict_rows = conflict_rows.scatter(ok.arg_true(), ~first_key)
-        state.keys = pl.concat([state.keys, key_hashes.filter(ok)])
-        key = table.primary_key[0]
-        work = work.with_columns(conflict_rows.alias("_key_conflict")).with_columns(
-            pl.when(pl.col("_key_conflict"))
-            .then(_why(pl.lit(key), "duplicate_key_conflict", pl.col(key), None))
-            .otherwise(pl.col("_why"))
-            .alias("_why")
-        )
+            key = table.primary_key[0]
+            work = work.with_columns(conflict_rows.alias("_key_conflict")).with_columns(
+                pl.when(pl.col("_key_conflict"))
+                .then(_why(pl.lit(key), "duplicate_key_conflict", pl.col(key), None))
+                .otherwise(pl.col("_why"))
+                .alias("_why")
+            )
 
     bad = work.get_column("_why").is_not_null()
     loaded = pl.DataFrame({name: typed[name] for name in names}).with_columns(
@@ -355,10 +367,6 @@ def split_batch(
     loaded = loaded.filter(~bad) if bad.any() else loaded
     quarantined = _quarantined(work.filter(bad), frame.filter(bad), mapping, batch)
     return BatchResult(loaded=loaded, quarantined=quarantined, duplicates=duplicates)
-
-
-def _mark(seen: pl.DataFrame) -> pl.DataFrame:
-    return seen.with_columns(pl.lit(True).alias("_seen"))
 
 
 def _why(column: pl.Expr, code: str | pl.Expr, raw: pl.Expr, detail: pl.Expr | None) -> pl.Expr:

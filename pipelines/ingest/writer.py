@@ -44,12 +44,25 @@ def clear_file(conn: duckdb.DuckDBPyConnection, table: Table, rel: str) -> None:
     conn.execute("delete from ingest.quarantine where file_path = ?", [rel])
 
 
-def _insert(conn: duckdb.DuckDBPyConnection, target: str, frame: pl.DataFrame) -> None:
+def _insert(
+    conn: duckdb.DuckDBPyConnection,
+    target: str,
+    frame: pl.DataFrame,
+    constants: dict[str, object] | None = None,
+) -> None:
+    """Insert ``frame`` by column name; ``constants`` are columns with one value for every row,
+    passed as parameters rather than repeated in memory."""
     if not frame.height:
         return
-    conn.register("lastmile_rows", frame.to_arrow())
+    constants = constants or {}
+    extra = "".join(f", ? as {name}" for name in constants)
+    # string views: handed to DuckDB without copying (the default converts every string)
+    conn.register("lastmile_rows", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
-        conn.execute(f"insert into {target} by name select * from lastmile_rows")
+        conn.execute(
+            f"insert into {target} by name select *{extra} from lastmile_rows",
+            list(constants.values()),
+        )
     finally:
         conn.unregister("lastmile_rows")
 
@@ -65,11 +78,8 @@ def insert_loaded(
     _insert(
         conn,
         table.qualified_name,
-        loaded.with_columns(
-            pl.lit(rel).alias("_source_file"),
-            pl.lit(file_hash).alias("_file_hash"),
-            pl.lit(now).alias("_ingested_at"),
-        ),
+        loaded,
+        {"_source_file": rel, "_file_hash": file_hash, "_ingested_at": now},
     )
 
 
@@ -101,16 +111,18 @@ def insert_quarantine(
         conn,
         "ingest.quarantine",
         quarantine.select(
-            pl.lit(rel).alias("file_path"),
-            pl.lit(table.source).alias("source"),
-            pl.lit(table.name).alias("table_name"),
             pl.col("_row").alias("row_number"),
             "column_name",
             "raw_value",
             "reason_code",
             reason_text(rel).alias("reason"),
             pl.col("_record").alias("raw_record"),
-            pl.lit(file_hash).alias("file_hash"),
-            pl.lit(now).alias("ingested_at"),
         ),
+        {
+            "file_path": rel,
+            "source": table.source,
+            "table_name": table.name,
+            "file_hash": file_hash,
+            "ingested_at": now,
+        },
     )
