@@ -353,9 +353,11 @@ def _json_reading(
     fmt: str, encoding: str | None, numbered: list[tuple[int, bytes]], bad: list[BadRecord]
 ) -> Reading:
     numbered = [(n, line) for n, line in numbered if line.strip()]
-    frame = _ndjson_fast(numbered)
-    if frame is None:  # some line is not a JSON object, or the types clash: look at each line
-        header, items = [], []
+    fast = _ndjson_fast(numbered)
+    if fast is None:  # some line is not a JSON object, or the types clash: look at each line
+        header: list[str] = []
+        known: set[str] = set()
+        good = []
         for number, line in numbered:
             try:
                 item = json.loads(line)
@@ -364,19 +366,14 @@ def _json_reading(
             if not isinstance(item, dict):
                 bad.append(BadRecord(number, "invalid_json", None, raw_text(line)))
                 continue
-            header.extend(str(k) for k in item if str(k) not in header)
-            items.append((number, item))
-        names = column_names(len(header))
-        frame = pl.DataFrame(
-            {"_row": [n for n, _ in items]}
-            | {
-                n: [_cell(item.get(h)) for _, item in items]
-                for h, n in zip(header, names, strict=True)
-            },
-            schema={"_row": pl.Int64} | dict.fromkeys(names, pl.String),
-        )
+            for key in item:
+                if key not in known:
+                    known.add(key)
+                    header.append(key)
+            good.append((number, line))
+        frame = _ndjson_frame(good, header)
     else:
-        frame, header = frame
+        frame, header = fast
     bad.sort(key=lambda b: b.row)
     return Reading(format=fmt, encoding=encoding or "utf-8", header=header,
                    batches=iter([TextBatch(frame, bad)]))  # fmt: skip
@@ -390,17 +387,31 @@ def _ndjson_fast(numbered: list[tuple[int, bytes]]) -> tuple[pl.DataFrame, list[
         return empty_frame(0), []
     try:
         header = pl.read_ndjson(io.BytesIO(body), infer_schema_length=None).columns
-        frame = pl.read_ndjson(io.BytesIO(body), schema=dict.fromkeys(header, pl.String))
     except Exception:
         return None
-    if frame.height != len(numbered):
-        return None
+    frame = _ndjson_frame(numbered, header)
+    return (frame, header) if frame.height == len(numbered) else None
+
+
+def _ndjson_frame(numbered: list[tuple[int, bytes]], header: list[str]) -> pl.DataFrame:
+    """The lines (each a JSON object) with every value as text: nested values as JSON."""
     names = column_names(len(header))
-    frame = frame.select(
-        pl.Series("_row", [n for n, _ in numbered], dtype=pl.Int64),
-        *(pl.col(h).alias(n) for h, n in zip(header, names, strict=True)),
-    )
-    return frame, header
+    rows = pl.Series("_row", [n for n, _ in numbered], dtype=pl.Int64)
+    if not numbered:
+        return empty_frame(len(header))
+    body = b"\n".join(line for _, line in numbered)
+    try:
+        frame = pl.read_ndjson(io.BytesIO(body), schema=dict.fromkeys(header, pl.String))
+        if frame.height != len(numbered):
+            raise ValueError("another number of rows")
+        frame = frame.select(pl.col(h).alias(n) for h, n in zip(header, names, strict=True))
+    except Exception:  # the exact, slow way
+        items = [json.loads(line) for _, line in numbered]
+        frame = pl.DataFrame(
+            {n: [_cell(item.get(h)) for item in items] for h, n in zip(header, names, strict=True)},
+            schema=dict.fromkeys(names, pl.String),
+        )
+    return frame.select(rows, *names)
 
 
 def _cell(value: object) -> str | None:
