@@ -137,28 +137,6 @@ def scan_block(
             # line would have none).
             rows = np.arange(first_line, first_line + lines, dtype=np.int64)
             return Scan(data, rows, carry_lines=lines)
-    return _scan_lines(
-        data,
-        first_line,
-        ncols,
-        sep,
-        max_lines,
-        final,
-        bad_lines,
-        quarantine_unterminated_last_line,
-    )
-
-
-def _scan_lines(
-    data: bytes,
-    first_line: int,
-    ncols: int,
-    sep: bytes,
-    max_lines: int,
-    final: bool,
-    bad_lines: dict[int, str],
-    quarantine_unterminated_last_line: bool,
-) -> Scan:
     arr = np.frombuffer(data, dtype=np.uint8)
     starts, ends = _line_bounds(arr)
     nlines = len(starts)

@@ -106,16 +106,13 @@ def _hash(handle: BinaryIO, keep_up_to: int) -> tuple[str, bytes | None]:
     return digest.hexdigest(), (b"".join(kept) if kept is not None else None)
 
 
-def _rejected(table: Table, file: LandingFile | str, file_hash: str, code: str, message: str):
-    rel = file if isinstance(file, str) else file.rel
-    return FileAudit(
-        path=rel,
-        table=table.name,
-        source=table.source,
-        status="rejected",
-        file_hash=file_hash,
-        error_code=code,
-        error_message=message,
+def _audit(table: Table, file: LandingFile, status: str, **fields) -> FileAudit:
+    return FileAudit(path=file.rel, table=table.name, source=table.source, status=status, **fields)
+
+
+def _rejected(table: Table, file: LandingFile, file_hash: str, code: str, message: str):
+    return _audit(
+        table, file, "rejected", file_hash=file_hash, error_code=code, error_message=message
     )
 
 
@@ -154,11 +151,10 @@ def ingest_file(
         source = io.BytesIO(data) if data is not None else handle
         result = _load(conn, contract, table, file, source, file_hash, references, now)
     if result is None:  # the file changed while being read: the next run reads it
-        skipped = FileAudit(
-            path=file.rel,
-            table=table.name,
-            source=table.source,
-            status="skipped",
+        skipped = _audit(
+            table,
+            file,
+            "skipped",
             file_hash=file_hash,
             error_code="still_being_written",
             error_message="changed while being read: left for the next run",
@@ -197,11 +193,10 @@ def _load(
         writer.clear_file(conn, table, file.rel)
         state = FileState()
         today = local_today(contract)
-        result = FileAudit(
-            path=file.rel,
-            table=table.name,
-            source=table.source,
-            status="loaded",
+        result = _audit(
+            table,
+            file,
+            "loaded",
             file_hash=file_hash,
             file_format=reading.format,
             encoding=reading.encoding,

@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from pipelines.config import REPO_ROOT
@@ -21,3 +23,15 @@ def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
     for name in ("LASTMILE_LANDING_DIR", "LASTMILE_BUILD_DB", "LASTMILE_SERVE_DB"):
         env.pop(name, None)
     return env
+
+
+def run_pipeline(env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+    """``python -m pipelines.run`` in the home ``env`` points at, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.run"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from pipelines.config import REPO_ROOT
-from tests.pipelines.homes import private_home
+from tests.pipelines.homes import private_home, run_pipeline
 from tests.pipelines.hostile import SECRET, SETTLING, Expect, Refs, write_corpus
 
 
@@ -77,14 +77,7 @@ def hostile(pipeline_run, tmp_path_factory) -> HostileRun:
         if path.is_file() and not path.is_symlink() and not settling:
             os.utime(path, (day_ago, day_ago))
     env["LASTMILE_SETTLE_SECONDS"] = "600"
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.run"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
+    done = run_pipeline(env, timeout=1200)
     return HostileRun(home, env, expects, done.returncode, done.stdout, done.stderr)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import REPO_ROOT
-from tests.pipelines.homes import private_home
+from tests.pipelines.homes import private_home, run_pipeline
 
 PUBLISH_LOOP = """
 import sys
@@ -76,14 +76,7 @@ def test_a_run_killed_during_ingestion_or_dbt_leaves_the_boards_intact(pipeline_
         assert not served.with_name(served.name + ".wal").exists()
 
     # the next run recovers: the killed writer's state is replayed, everything builds again
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.run"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_pipeline(env, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert served_tables(served) == served_tables(pipeline_run.settings.serve_db)
 
