@@ -130,21 +130,18 @@ def map_header(table: Table, header: list[str], rel: str, fmt: str) -> HeaderMap
 
 
 class References:
-    """The keys of referenced raw tables, read once per table run (reference checks are joins
-    with these)."""
+    """Reference checks as joins, in DuckDB: the distinct values of a batch's column are
+    semi-joined with the referenced raw table, so a big referenced table (ten million sales logs
+    for their competitor quotes) never leaves the warehouse. Small referenced tables are read once
+    per table run and joined in Polars."""
+
+    SMALL = 200_000  # rows of a referenced table worth keeping in memory
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, contract: Contract, table: Table):
         self.conn, self.contract, self.table = conn, contract, table
-        self._cache: dict[tuple[str, str, str], pl.DataFrame] = {}
+        self._cache: dict[tuple[str, str, str], pl.DataFrame | None] = {}
 
-    def keys(self, ref: tuple[str, str, str]) -> pl.DataFrame:
-        if ref[:2] == self.table.key:  # a table referring to itself: read it every time
-            return self._read(ref)
-        if ref not in self._cache:
-            self._cache[ref] = self._read(ref)
-        return self._cache[ref]
-
-    def _read(self, ref: tuple[str, str, str]) -> pl.DataFrame:
+    def _target(self, ref: tuple[str, str, str]) -> Table:
         target = self.contract.table(ref[0], ref[1])
         exists = self.conn.execute(
             "select count(*) from information_schema.tables "
@@ -156,11 +153,49 @@ class References:
                 f"{self.table.source}.{self.table.name} references {'.'.join(ref)}, which has "
                 "not been ingested yet: ingest it first"
             )
-        arrow = self.conn.sql(
-            f'select distinct cast("{ref[2]}" as varchar) as _ref from {target.qualified_name} '
-            f'where "{ref[2]}" is not null'
-        ).to_arrow_table()
-        return pl.from_arrow(arrow).with_columns(pl.lit(True).alias("_found"))
+        return target
+
+    def _keys(self, ref: tuple[str, str, str]) -> pl.DataFrame | None:
+        """The referenced table's keys when it is small (and not this table), else ``None``."""
+        if ref[:2] == self.table.key:
+            return None
+        if ref not in self._cache:
+            target = self._target(ref)
+            rows = self.conn.execute(f"select count(*) from {target.qualified_name}").fetchall()
+            self._cache[ref] = (
+                pl.from_arrow(
+                    self.conn.sql(
+                        f'select distinct cast("{ref[2]}" as varchar) as _ref '
+                        f'from {target.qualified_name} where "{ref[2]}" is not null'
+                    ).to_arrow_table()
+                )
+                if rows[0][0] <= self.SMALL
+                else None
+            )
+        return self._cache[ref]
+
+    def found(self, ref: tuple[str, str, str], values: pl.Series) -> pl.Series:
+        """For each value, whether the referenced column holds it (null values: null)."""
+        keys = self._keys(ref)
+        if keys is None:
+            target = self._target(ref)
+            distinct = pl.DataFrame({"_ref": values.drop_nulls().unique()})
+            self.conn.register("lastmile_ref_values", distinct.to_arrow())
+            try:
+                keys = pl.from_arrow(
+                    self.conn.sql(
+                        "select _ref from lastmile_ref_values where _ref in "
+                        f'(select cast("{ref[2]}" as varchar) from {target.qualified_name})'
+                    ).to_arrow_table()
+                )
+            finally:
+                self.conn.unregister("lastmile_ref_values")
+        return (
+            pl.DataFrame({"_ref": values})
+            .join(keys.with_columns(pl.lit(True).alias("_found")), on="_ref", how="left",
+                  maintain_order="left")
+            .get_column("_found")
+        )  # fmt: skip
 
 
 @dataclass
@@ -319,18 +354,13 @@ def split_batch(
     for column in table.columns:
         if column.references is None:
             continue
-        keys = references.keys(column.references)
         as_text = typed[column.name].cast(pl.String)
-        if column.references[:2] == table.key:
+        found = references.found(column.references, as_text)
+        if column.references[:2] == table.key:  # a table referring to itself: this file counts
             own = pl.concat([state.own_values.get(column.name, pl.Series([], dtype=pl.String)),
-                             as_text.drop_nulls()])  # fmt: skip
+                             as_text.drop_nulls()]).unique()  # fmt: skip
             state.own_values[column.name] = own
-            keys = pl.concat([keys, pl.DataFrame({"_ref": own, "_found": True})]).unique("_ref")
-        found = (
-            pl.DataFrame({"_ref": as_text})
-            .join(keys, on="_ref", how="left", maintain_order="left")
-            .get_column("_found")
-        )
+            found = found | as_text.is_in(own.implode())
         work = work.with_columns(found.alias("_found"), as_text.alias("_as_text"))
         work = work.with_columns(
             pl.when(
