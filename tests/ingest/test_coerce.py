@@ -165,3 +165,22 @@ def test_dates_too_far_ahead_or_too_early_are_out_of_range():
     assert reasons == [None, "date_out_of_range", "date_out_of_range", None]
     _, reasons = coerce(Column("t", "timestamp"), ["2062-01-05 10:00"], rules)
     assert reasons == ["date_out_of_range"]
+
+
+def test_cleaning_equals_nfkc_whatever_the_text():
+    """The shortcut (replacing full-width forms only) is taken only where it equals NFKC."""
+    import random
+    import unicodedata
+
+    from pipelines.ingest.coerce import clean
+
+    rng = random.Random(3)
+    common = [*range(0x20, 0x7F), *range(0xFF01, 0xFF5F), 0x3000, *range(0x4E00, 0x4E40),
+              *range(0x3001, 0x3020)]  # fmt: skip
+    rare = [0x301, 0x308, 0x1100, 0x1161, 0x2460, 0x2160, 0xFB01, 0x212B, 0x3099, 0x304B, 0xF900,
+            0xA0, 0xBD, 0x2002, 0xFF61, 0xFFE5]  # fmt: skip
+    for pool in (common, common + rare):
+        values = ["".join(chr(rng.choice(pool)) for _ in range(rng.randint(0, 10)))
+                  for _ in range(20_000)]  # fmt: skip
+        expected = [unicodedata.normalize("NFKC", v).strip() or None for v in values]
+        assert clean(pl.Series(values)).to_list() == expected
