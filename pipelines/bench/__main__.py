@@ -456,7 +456,12 @@ def ingestion_phase(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
 def ingest_only(bench: Bench, args: argparse.Namespace, argv: list[str] | None) -> int:
     """Run the ingestion phase and write its section into the existing report."""
     args.workdir.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]
     ingestion = ingestion_phase(bench, args)
+    ingestion["load_note"] = (
+        f"load average at start {load_at_start:.2f} (1 min), at the end {os.getloadavg()[0]:.2f}"
+        f", on {os.cpu_count()} cores"
+    )
     if not args.keep:
         shutil.rmtree(args.workdir / "ingestion", ignore_errors=True)
     command = "python -m pipelines.bench " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -196,7 +196,8 @@ def render_ingestion(ingestion: dict, date: str = "", command: str = "", commit:
         "",
     ]
     if date:
-        out += [f"Measured {date} with `{command}` at commit `{commit}`.", ""]
+        load = f" Machine {ingestion['load_note']}." if ingestion.get("load_note") else ""
+        out += [f"Measured {date} with `{command}` at commit `{commit}`.{load}", ""]
     out += [
         "A generated company (scale "
         f"{ingestion.get('company_scale', '?')}) with its reference tables loaded first. *Clean "
