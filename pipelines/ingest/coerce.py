@@ -26,8 +26,6 @@ normalisation); only the others go through the regular expressions.
 
 from __future__ import annotations
 
-import functools
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -91,72 +89,18 @@ def _eval(series: pl.Series, expr: pl.Expr) -> pl.Series:
     return pl.DataFrame({"v": series}).select(expr.alias("v")).to_series()
 
 
-@functools.cache
-def _nfkc_tables() -> tuple[dict[str, str], str]:
-    """NFKC without the cost, for the usual case. (1) The full-width forms of ASCII and the
-    ideographic space, each with its NFKC form; (2) a regular-expression class of every other
-    character NFKC may change or combine: those that change alone, combining marks, the second
-    halves of canonical compositions, Hangul jamo. A text holding none of (2) is NFKC-normalised
-    by replacing (1) alone; any other text goes through NFKC itself."""
-    width = {
-        chr(c): unicodedata.normalize("NFKC", chr(c)) for c in [*range(0xFF01, 0xFF5F), 0x3000]
-    }
-    other: set[int] = set(range(0x1100, 0x1200))
-    for code in range(0x110000):
-        if 0xD800 <= code <= 0xDFFF:
-            continue
-        char = chr(code)
-        decomposition = unicodedata.decomposition(char)
-        if decomposition and not decomposition.startswith("<"):
-            parts = decomposition.split()
-            if len(parts) == 2:
-                other.add(int(parts[1], 16))
-        if char not in width and (
-            unicodedata.combining(char) or unicodedata.normalize("NFKC", char) != char
-        ):
-            other.add(code)
-    ranges: list[list[int]] = []
-    for code in sorted(other):
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    cls = "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
-    return width, f"[{cls}]"
-
-
-def _clean_expr(name: str, normalize: str | None) -> pl.Expr:
-    """Trimmed text, empty → null; ``normalize``: None (plain ASCII), ``width`` (only full-width
-    forms to replace) or ``nfkc``."""
+def _clean_expr(name: str, normalize: bool) -> pl.Expr:
     text = pl.col(name).cast(pl.String)
-    if normalize == "width":
-        width, _ = _nfkc_tables()
-        text = text.str.replace_many(list(width), list(width.values()))
-    elif normalize == "nfkc":
+    if normalize:
         text = text.str.normalize("NFKC")
     # one reference to ``text``: an eager query would compute it once per reference
     return text.str.strip_chars().replace("", None).alias(name)
 
 
-def _normalisations(frame: pl.DataFrame, names: list[str]) -> dict[str, str | None]:
-    """What each column needs (see :func:`_clean_expr`), found in one query."""
-    _, other = _nfkc_tables()
-    found = frame.select(
-        *(
-            (pl.col(n).str.len_bytes() != pl.col(n).str.len_chars()).any().alias(f"a_{n}")
-            for n in names
-        ),
-        *(pl.col(n).str.contains(other).any().alias(f"o_{n}") for n in names),
-    ).row(0, named=True)
-    return {
-        n: None if not found[f"a_{n}"] else "nfkc" if found[f"o_{n}"] else "width" for n in names
-    }
-
-
 def clean(series: pl.Series) -> pl.Series:
-    """NFKC-normalise, trim; empty cells become null."""
+    """NFKC-normalise (not needed for plain ASCII), trim; empty cells become null."""
     text = series.cast(pl.String)
-    return _eval(text, _clean_expr("v", _normalisations(pl.DataFrame({"v": text}), ["v"])["v"]))
+    return _eval(text, _clean_expr("v", not text.str.len_bytes().equals(text.str.len_chars())))
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
@@ -399,9 +343,15 @@ def coerce_frame(
     """Typed values, reason codes and details of ``frame``'s text columns (named as the contract
     columns). Each stage is one Polars query over every column, so columns run in parallel."""
     names = [c.name for c in columns]
-    frame = frame.select(pl.col(n).cast(pl.String) for n in names)
-    normalise = _normalisations(frame, names)
-    text = frame.select(_clean_expr(n, normalise[n]) for n in names)
+    if not frame.height:
+        frame = frame.select(pl.col(n).cast(pl.String) for n in names)
+    flags = frame.select(
+        (pl.col(n).cast(pl.String).str.len_bytes() != pl.col(n).cast(pl.String).str.len_chars())
+        .any()
+        .alias(n)
+        for n in names
+    ).row(0, named=True)
+    text = frame.select(_clean_expr(n, bool(flags[n])) for n in names)
     fast = text.select(_fast(c, pl.col(c.name)).alias(c.name) for c in columns)
     for column in columns:
         slow = _slow(column, timezone)

@@ -168,7 +168,7 @@ def test_dates_too_far_ahead_or_too_early_are_out_of_range():
 
 
 def test_cleaning_equals_nfkc_whatever_the_text():
-    """The shortcut (replacing full-width forms only) is taken only where it equals NFKC."""
+    """NFKC is skipped only for plain ASCII: the result is NFKC's, trimmed, whatever the text."""
     import random
     import unicodedata
 
