@@ -4,10 +4,12 @@
 ``$DAGSTER_HOME`` (so the run shows in the Dagster UI) and prints a summary;
 ``python -m pipelines.run --full-refresh`` runs ``lastmile_full_rebuild`` instead (the large
 facts recomputed from all history); ``python -m pipelines.run --summary`` only prints the summary
-of what is already built.
+of what is already built. The summary names every landing file that was rejected (and why),
+skipped or loaded with a warning; a rejected file does not fail the run.
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -68,6 +70,41 @@ def run_refresh(full_refresh: bool = False) -> dg.ExecuteInProcessResult:
         return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
+LISTED_LIMIT = 50  # files named per section of the summary
+
+
+def _listed(title: str, rows: list[tuple]) -> list[str]:
+    if not rows:
+        return []
+    lines = [title]
+    lines += [f"  {path}: {code}: {message}" for path, code, message in rows[:LISTED_LIMIT]]
+    if len(rows) > LISTED_LIMIT:
+        lines.append(f"  … and {len(rows) - LISTED_LIMIT} more (select * from ingest.file_audit)")
+    return lines
+
+
+def landing_problems(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The files the last runs rejected, skipped or loaded with a warning, from the audit."""
+    rejected = conn.execute(
+        "select file_path, error_code, error_message from ingest.file_audit "
+        "where status = 'rejected' order by file_path"
+    ).fetchall()
+    skipped = conn.execute(
+        "select file_path, error_code, error_message from ingest.file_audit "
+        "where status = 'skipped' order by file_path"
+    ).fetchall()
+    warned = conn.execute(
+        "select file_path, 'warning', warnings from ingest.file_audit "
+        "where status = 'loaded' and coalesce(warnings, '[]') <> '[]' order by file_path"
+    ).fetchall()
+    warned = [(path, code, "; ".join(json.loads(text))) for path, code, text in warned]
+    return (
+        _listed("Rejected files (nothing loaded from them; fix or remove them):", rejected)
+        + _listed("Skipped files (not read; the next run looks again):", skipped)
+        + _listed("Loaded with a warning:", warned)
+    )
+
+
 def summary(settings: Settings) -> str:
     lines = [f"Landing files:   {settings.landing_dir}"]
     if settings.build_db.exists():
@@ -75,19 +112,22 @@ def summary(settings: Settings) -> str:
             rows = conn.execute(
                 "select source, count(*), sum(rows_read), sum(rows_loaded), "
                 "sum(rows_quarantined), sum(rows_duplicate), "
-                "count(*) filter (where status = 'rejected') "
+                "count(*) filter (where status = 'rejected'), "
+                "count(*) filter (where status = 'skipped') "
                 "from ingest.file_audit group by source order by source"
             ).fetchall()
             lines.append(
                 "Ingested (per source: files, rows read = loaded + quarantined + duplicate):"
             )
-            for source, files, read, loaded, quarantined, duplicate, rejected in rows:
+            for source, files, read, loaded, quarantined, duplicate, rejected, skipped in rows:
                 note = f", {rejected} file(s) REJECTED" if rejected else ""
+                note += f", {skipped} skipped" if skipped else ""
                 lines.append(
-                    f"  {source or '(unknown)':<14} {files:>4} files {read or 0:>9} = "
+                    f"  {source or '(no table)':<14} {files:>4} files {read or 0:>9} = "
                     f"{loaded or 0} + {quarantined or 0} + {duplicate or 0}{note}"
                 )
             lines.append("  quarantine:  select * from ingest.quarantine   (in the build file)")
+            lines += landing_problems(conn)
     if settings.serve_db.exists():
         with duckdb.connect(str(settings.serve_db), read_only=True) as conn:
             tables = conn.execute(
@@ -95,9 +135,21 @@ def summary(settings: Settings) -> str:
             ).fetchall()
             lines.append(f"Served warehouse: {settings.serve_db}")
             for (name,) in tables:
-                count = conn.execute(f"select count(*) from {name}").fetchone()[0]
+                count = conn.execute(f"select count(*) from {name}").fetchall()[0][0]
                 lines.append(f"  {name:<48} {count:>9} rows")
     return "\n".join(lines)
+
+
+def step_failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """``step: first line of its error`` for every failed step."""
+    out = []
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.STEP_FAILURE:
+            continue
+        error = getattr(event.event_specific_data, "error", None)
+        message = (error.message if error else "").strip().splitlines()
+        out.append(f"{event.step_key}: {message[0][:300] if message else 'failed'}")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,15 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     if not args.summary:
         result = run_refresh(full_refresh=args.full_refresh)
-        failed = [
-            event.step_key
-            for event in result.all_events
-            if event.event_type == dg.DagsterEventType.STEP_FAILURE
-        ]
         if not result.success:
             print(summary(settings))
-            print(f"\nThe run failed in step(s): {', '.join(failed) or '?'}", file=sys.stderr)
-            print("Open the Dagster UI (make serve) to see why.", file=sys.stderr)
+            print("\nThe run failed:", file=sys.stderr)
+            for line in step_failures(result) or ["? (no failed step recorded)"]:
+                print(f"  {line}", file=sys.stderr)
+            print("The Dagster UI (make serve) has each step's log.", file=sys.stderr)
             return 1
     print(summary(settings))
     return 0

@@ -2,7 +2,10 @@
 
 The landing sensor compares each file's size and modification time with what it saw last time
 (its cursor), so a tick costs a directory listing, not a read of every file; ingestion itself
-then skips files whose content hash it has already loaded.
+then skips files whose content hash it has already loaded. A file modified within the contract's
+``landing.settle_seconds`` is not seen yet (it may still be being written): the tick after it
+settles starts the run. Junk files start nothing; a refused one (a symbolic link) does, so that
+its rejection is recorded and alerted.
 """
 
 import hashlib
@@ -12,17 +15,18 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.config import load_settings
-from pipelines.ingest.engine import landing_files
+from pipelines.config import CONTRACT_PATH, load_settings
+from pipelines.ingest.contract import load_contract
+from pipelines.ingest.discovery import scan_landing
 from pipelines.jobs import refresh_job
 
 
 def landing_state(landing_dir: Path) -> dict[str, str]:
-    """Landing file → ``size:mtime_ns``, for every file ingestion would look at."""
-    state = {}
-    for rel in landing_files(landing_dir):
-        stat = (landing_dir / rel).stat()
-        state[rel] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    """Landing file → ``size:mtime_ns`` for every settled file ingestion would read, and
+    ``refused`` for every file it refuses."""
+    inventory = scan_landing(landing_dir, load_contract(CONTRACT_PATH).landing)
+    state = {f.rel: f.mark for f in inventory.files}
+    state.update({f.rel: "refused" for f in inventory.refused})
     return state
 
 

@@ -34,6 +34,15 @@ class PipelineRun:
     result: object  # dagster ExecuteInProcessResult
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_settle_time():
+    """The tests write landing files and read them at once: none is still being written (the
+    tests of the settle time set it themselves)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LASTMILE_SETTLE_SECONDS", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def lastmile_home(tmp_path_factory) -> Settings:
     """A private LASTMILE_HOME for the session, exported to every process the tests start."""

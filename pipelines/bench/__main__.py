@@ -2,6 +2,13 @@
 
     python -m pipelines.bench [--datasets scale1,scale10,sales10m] [--sales-logs 10000000]
         [--skip-superset] [--workdir DIR] [--out docs/]
+    python -m pipelines.bench --ingest-only [--ingest-clean-rows 1000000] [--sales-logs …]
+
+First the ingestion phase alone (``pipelines/bench/ingest.py``): a clean 1M-row CSV ingested
+against ``pl.read_csv`` of the same file, and 10M sales logs through ``python -m pipelines.ingest``
+(time and peak memory); ``--ingest-only`` runs just that and writes its section into the existing
+``benchmarks.md`` / ``benchmarks.json`` (the rest of the report is left as it was),
+``--skip-ingest`` leaves it out.
 
 Per dataset, in its own LASTMILE_HOME under the work dir (default ``$LASTMILE_HOME/bench``):
 generate it, run the full build (``python -m pipelines.run --full-refresh``), land one new day
@@ -399,6 +406,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="stop a run whose process tree holds more (default 75 %% of RAM)",
     )
     p.add_argument("--keep", action="store_true", help="keep each dataset's home afterwards")
+    p.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="only the ingestion phase; its section replaces the one in --out's report",
+    )
+    p.add_argument("--skip-ingest", action="store_true", help="leave the ingestion phase out")
+    p.add_argument("--ingest-clean-rows", type=int, default=1_000_000, help="rows of the clean CSV")
+    p.add_argument("--ingest-repeats", type=int, default=3, help="timed runs of the clean CSV")
+    p.add_argument(
+        "--ingest-scale", type=float, default=1.0, help="company scale of the ingestion phase"
+    )
     args = p.parse_args(argv)
     args.workdir = args.workdir.expanduser().resolve()
     args.out = args.out.expanduser().resolve()
@@ -417,12 +435,64 @@ def superset_target(specs: list[DatasetSpec], wanted: str) -> DatasetSpec | None
     return next((s for s in specs if s.kind == "scale"), specs[0] if specs else None)
 
 
+def ingestion_phase(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.bench import ingest as I
+
+    return I.measure(
+        args.workdir / "ingestion",
+        bench.start,
+        bench.end,
+        scale=args.ingest_scale,
+        seed=SAMPLE_SEED,
+        clean_rows=args.ingest_clean_rows,
+        sales_logs=args.sales_logs,
+        repeats=args.ingest_repeats,
+        timeout_s=args.run_timeout,
+        mem_limit_bytes=bench.mem_limit,
+        log=bench.log,
+    )
+
+
+def ingest_only(bench: Bench, args: argparse.Namespace, argv: list[str] | None) -> int:
+    """Run the ingestion phase and write its section into the existing report."""
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]
+    ingestion = ingestion_phase(bench, args)
+    ingestion["load_note"] = (
+        f"load average at start {load_at_start:.2f} (1 min), at the end {os.getloadavg()[0]:.2f}"
+        f", on {os.cpu_count()} cores"
+    )
+    if not args.keep:
+        shutil.rmtree(args.workdir / "ingestion", ignore_errors=True)
+    command = "python -m pipelines.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    section = R.render_ingestion(
+        ingestion,
+        date=datetime.now().astimezone().isoformat(timespec="seconds"),
+        command=command,
+        commit=git_commit(),
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    md, js = args.out / "benchmarks.md", args.out / "benchmarks.json"
+    old = md.read_text(encoding="utf-8") if md.exists() else "# Benchmarks\n"
+    md.write_text(R.merge_ingestion(old, section), encoding="utf-8")
+    data = json.loads(js.read_text(encoding="utf-8")) if js.exists() else {}
+    data["ingestion"] = dict(ingestion, date=datetime.now().astimezone().isoformat(
+        timespec="seconds"), command=command, commit=git_commit())  # fmt: skip
+    js.write_text(R.render_json(data), encoding="utf-8")
+    print()
+    print(section)
+    ok = all("error" not in (ingestion.get(k) or {}) for k in ("clean_csv", "sales_logs"))
+    return 0 if ok and (ingestion.get("sales_logs") or {}).get("ok") else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Stopped by SIGTERM (kill, a CI timeout): unwind like Ctrl-C, so every run, generator and
     # server this bench started in its own session is stopped with it, not left running.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     bench = Bench(args)
+    if args.ingest_only:
+        return ingest_only(bench, args, argv)
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
     target = None if args.skip_superset else superset_target(args.specs, args.superset_on)
@@ -438,6 +508,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.workdir.mkdir(parents=True, exist_ok=True)
     bench.log(f"work dir {args.workdir}; datasets {', '.join(s.name for s in args.specs)}")
+    if not args.skip_ingest:
+        results["ingestion"] = ingestion_phase(bench, args)
+        if not args.keep:
+            shutil.rmtree(args.workdir / "ingestion", ignore_errors=True)
     for index, spec in enumerate(args.specs):
         measure_superset = spec == target
         try:

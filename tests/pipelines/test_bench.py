@@ -288,3 +288,45 @@ def test_only_memory_and_time_limits_shrink_the_sales_variant(tmp_path: Path) ->
     assert "killed" in size_limit({"ok": False, "returncode": -9})
     log.write_text("dbt: Compilation Error in model fct_x")
     assert size_limit({"ok": False, "returncode": 1, "log": str(log)}) is None
+
+
+# --- the ingestion phase ------------------------------------------------------------------------
+
+
+def _ingestion(ratio: float = 2.5, wall: float = 55.0, peak: float = 1500.0, logs=10_000_000):
+    return {"company_scale": 1.0,
+            "clean_csv": {"rows": 1_000_000, "file_mb": 190.0, "read_csv_s": [0.4, 0.5, 0.45],
+                          "ingest_s": [1.1, 1.2, 1.0], "read_csv_median_s": 0.45,
+                          "ingest_median_s": 1.1, "ratio": ratio, "ingest_rows_per_s": 9e5},
+            "sales_logs": {"sales_logs": logs, "landing_files": 160, "landing_mb": 1900.0,
+                           "ok": True, "aborted": None, "wall_s": wall, "peak_rss_mb": peak,
+                           "rows_read": logs + 400_000, "rows_loaded": logs + 390_000,
+                           "rejected_files": 0, "rows_per_s": 180_000.0}}  # fmt: skip
+
+
+def test_ingestion_targets_are_judged_not_asserted() -> None:
+    verdicts = [t["verdict"] for t in R.ingestion_targets(_ingestion())]
+    assert verdicts == ["met", "met", "met"]
+    verdicts = [t["verdict"] for t in R.ingestion_targets(_ingestion(3.4, 75.0, 2100.0))]
+    assert verdicts == ["not met", "not met", "not met"]
+    smaller = R.ingestion_targets(_ingestion(logs=200_000))
+    assert [t["verdict"] for t in smaller[1:]] == ["not measured", "not measured"]
+    assert "200,000" in smaller[1]["note"]
+    failed = R.ingestion_targets({"clean_csv": {"error": "boom"}, "sales_logs": {"ok": False,
+                                  "aborted": "memory guard: 2,500 MB"}})  # fmt: skip
+    assert [t["verdict"] for t in failed] == ["not measured", "not met", "not met"]
+    assert {t["target"] for t in R.targets({"ingestion": _ingestion()})} >= {
+        t["target"] for t in R.ingestion_targets(_ingestion())
+    }
+
+
+def test_the_ingestion_section_replaces_only_itself() -> None:
+    baseline = "# Benchmarks\n\n## Targets\n\n| a |\n\n## Notes\n\n- kept\n"
+    first = R.render_ingestion(_ingestion(), date="d1", command="c", commit="abc")
+    merged = R.merge_ingestion(baseline, first)
+    assert merged.startswith(baseline.rstrip("\n")) and "2.50×" in merged and "d1" in merged
+    second = R.render_ingestion(_ingestion(ratio=2.9), date="d2", command="c", commit="abd")
+    again = R.merge_ingestion(merged, second)
+    assert again.startswith(baseline.rstrip("\n")) and "2.90×" in again and "2.50×" not in again
+    assert again.count(R.INGESTION_BEGIN) == 1 and again.count(R.INGESTION_END) == 1
+    assert "## Ingestion" in R.render_markdown({"ingestion": _ingestion(), "targets": []})

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import REPO_ROOT
-from tests.conftest import PipelineRun
+from tests.pipelines.homes import private_home, run_pipeline
 
 PUBLISH_LOOP = """
 import sys
@@ -32,21 +32,6 @@ def served_tables(path: Path) -> int:
         return conn.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts'"
         ).fetchone()[0]
-
-
-def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
-    """A copy of the session's landing files and warehouses, and the environment pointing at it."""
-    settings = pipeline_run.settings
-    shutil.copytree(settings.landing_dir, tmp_path / "landing")
-    (tmp_path / "warehouse").mkdir()
-    shutil.copy(settings.build_db, tmp_path / "warehouse" / "build.duckdb")
-    shutil.copy(settings.serve_db, tmp_path / "warehouse" / "lastmile.duckdb")
-    (tmp_path / "dagster").mkdir()
-    shutil.copy(REPO_ROOT / "pipelines" / "dagster.yaml", tmp_path / "dagster" / "dagster.yaml")
-    env = dict(os.environ, LASTMILE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path / "dagster"))
-    for name in ("LASTMILE_LANDING_DIR", "LASTMILE_BUILD_DB", "LASTMILE_SERVE_DB"):
-        env.pop(name, None)
-    return env
 
 
 def run_until(env: dict[str, str], marker: str, timeout: float = 300) -> bool:
@@ -91,14 +76,7 @@ def test_a_run_killed_during_ingestion_or_dbt_leaves_the_boards_intact(pipeline_
         assert not served.with_name(served.name + ".wal").exists()
 
     # the next run recovers: the killed writer's state is replayed, everything builds again
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.run"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_pipeline(env, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert served_tables(served) == served_tables(pipeline_run.settings.serve_db)
 

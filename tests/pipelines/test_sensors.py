@@ -18,7 +18,9 @@ def test_the_landing_sensor_starts_one_run_per_change(tmp_path, monkeypatch):
     (landing / "crm").mkdir(parents=True)
     (landing / "crm" / "customers.csv").write_text("a\n1\n", encoding="utf-8")
     (landing / "_manifest.json").write_text("{}", encoding="utf-8")  # ignored, like ingestion
+    (landing / "crm" / "~$customers.csv").write_text("lock", encoding="utf-8")  # junk
     monkeypatch.setenv("LASTMILE_LANDING_DIR", str(landing))
+    monkeypatch.setenv("LASTMILE_SETTLE_SECONDS", "0")
     assert list(landing_state(landing)) == ["crm/customers.csv"]
 
     with dg.instance_for_test() as instance:
@@ -38,3 +40,16 @@ def test_the_landing_sensor_starts_one_run_per_change(tmp_path, monkeypatch):
         assert isinstance(again, dg.RunRequest)
         assert again.tags["lastmile/changed_files"] == "2"
         assert again.run_key != first.run_key
+
+
+def test_a_file_still_being_written_starts_a_run_only_once_it_settles(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "crm").mkdir(parents=True)
+    settled = landing / "crm" / "customers.csv"
+    settled.write_text("a\n1\n", encoding="utf-8")
+    os.utime(settled, (1_000_000, 1_000_000))
+    (landing / "crm" / "leads.csv").write_text("b\n", encoding="utf-8")  # just written
+    monkeypatch.setenv("LASTMILE_SETTLE_SECONDS", "3600")
+    assert list(landing_state(landing)) == ["crm/customers.csv"]
+    monkeypatch.setenv("LASTMILE_SETTLE_SECONDS", "0")
+    assert list(landing_state(landing)) == ["crm/customers.csv", "crm/leads.csv"]

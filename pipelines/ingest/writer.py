@@ -1,0 +1,128 @@
+"""Write what a file loaded: its rows into ``raw_<source>.<table>``, its bad rows into
+``ingest.quarantine`` (file, row, column, raw value, reason). The caller holds the transaction:
+a file's rows replace what the same path loaded before, all at once or not at all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from pipelines.ingest.contract import ROW_REASONS, Table
+
+META_COLUMNS = {
+    "_source_file": "VARCHAR",
+    "_source_row": "BIGINT",
+    "_file_hash": "VARCHAR",
+    "_ingested_at": "TIMESTAMP",
+    "_extra": "VARCHAR",
+}
+
+
+def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+    conn.execute(f"create schema if not exists {table.schema}")
+    columns = [(c.name, c.sql_type) for c in table.columns] + list(META_COLUMNS.items())
+    ddl = ", ".join(f'"{name}" {sql_type}' for name, sql_type in columns)
+    conn.execute(f"create table if not exists {table.qualified_name} ({ddl})")
+    existing = {
+        row[0]
+        for row in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [table.schema, table.name],
+        ).fetchall()
+    }
+    for name, sql_type in columns:
+        if name not in existing:  # a column added to the contract after the table was created
+            conn.execute(f'alter table {table.qualified_name} add column "{name}" {sql_type}')
+
+
+def clear_file(conn: duckdb.DuckDBPyConnection, table: Table, rel: str) -> None:
+    """Remove what ``rel`` loaded before (its raw rows and quarantined rows)."""
+    conn.execute(f"delete from {table.qualified_name} where _source_file = ?", [rel])
+    conn.execute("delete from ingest.quarantine where file_path = ?", [rel])
+
+
+def _insert(
+    conn: duckdb.DuckDBPyConnection,
+    target: str,
+    frame: pl.DataFrame,
+    constants: dict[str, object] | None = None,
+) -> None:
+    """Insert ``frame`` by column name; ``constants`` are columns with one value for every row,
+    passed as parameters rather than repeated in memory."""
+    if not frame.height:
+        return
+    constants = constants or {}
+    extra = "".join(f", ? as {name}" for name in constants)
+    # string views: handed to DuckDB without copying (the default converts every string)
+    conn.register("lastmile_rows", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    try:
+        conn.execute(
+            f"insert into {target} by name select *{extra} from lastmile_rows",
+            list(constants.values()),
+        )
+    finally:
+        conn.unregister("lastmile_rows")
+
+
+def insert_loaded(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    rel: str,
+    file_hash: str,
+    now: datetime,
+    loaded: pl.DataFrame,
+) -> None:
+    _insert(
+        conn,
+        table.qualified_name,
+        loaded,
+        {"_source_file": rel, "_file_hash": file_hash, "_ingested_at": now},
+    )
+
+
+def reason_text(rel: str) -> pl.Expr:
+    """The quarantine's sentence: file, row, column, what is wrong (never the cell's value)."""
+    return pl.format(
+        "{}, row {}{}: {}{}",
+        pl.lit(rel),
+        pl.col("_row"),
+        pl.when(pl.col("column_name").is_not_null())
+        .then(pl.format(", column {}", "column_name"))
+        .otherwise(pl.lit("")),
+        pl.col("reason_code").replace_strict(ROW_REASONS, default="rejected"),
+        pl.when(pl.col("detail").is_not_null())
+        .then(pl.format(" ({})", "detail"))
+        .otherwise(pl.lit("")),
+    )
+
+
+def insert_quarantine(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    rel: str,
+    file_hash: str,
+    now: datetime,
+    quarantine: pl.DataFrame,
+) -> None:
+    _insert(
+        conn,
+        "ingest.quarantine",
+        quarantine.select(
+            pl.col("_row").alias("row_number"),
+            "column_name",
+            "raw_value",
+            "reason_code",
+            reason_text(rel).alias("reason"),
+            pl.col("_record").alias("raw_record"),
+        ),
+        {
+            "file_path": rel,
+            "source": table.source,
+            "table_name": table.name,
+            "file_hash": file_hash,
+            "ingested_at": now,
+        },
+    )

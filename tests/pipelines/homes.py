@@ -1,0 +1,37 @@
+"""A private copy of the session's run, for tests that run the pipeline again."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.config import REPO_ROOT
+from tests.conftest import PipelineRun
+
+
+def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
+    """A copy of the session's landing files and warehouses, and the environment pointing at it."""
+    settings = pipeline_run.settings
+    shutil.copytree(settings.landing_dir, tmp_path / "landing")
+    (tmp_path / "warehouse").mkdir()
+    shutil.copy(settings.build_db, tmp_path / "warehouse" / "build.duckdb")
+    shutil.copy(settings.serve_db, tmp_path / "warehouse" / "lastmile.duckdb")
+    (tmp_path / "dagster").mkdir()
+    shutil.copy(REPO_ROOT / "pipelines" / "dagster.yaml", tmp_path / "dagster" / "dagster.yaml")
+    env = dict(os.environ, LASTMILE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path / "dagster"))
+    for name in ("LASTMILE_LANDING_DIR", "LASTMILE_BUILD_DB", "LASTMILE_SERVE_DB"):
+        env.pop(name, None)
+    return env
+
+
+def run_pipeline(env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+    """``python -m pipelines.run`` in the home ``env`` points at, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.run"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
