@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import load_settings
+from pipelines.evaluation import default_evaluation_date, evaluation_tags
 from pipelines.ingest.engine import landing_files
 from pipelines.jobs import refresh_job
 
@@ -47,7 +48,12 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     run_key = hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16]
     return dg.RunRequest(
         run_key=run_key,
-        tags={"lastmile/trigger": "landing", "lastmile/changed_files": str(len(changed))},
+        tags={
+            "lastmile/trigger": "landing",
+            "lastmile/changed_files": str(len(changed)),
+            # the day the file landed (LASTMILE_AS_OF, else today in Asia/Shanghai)
+            **evaluation_tags(default_evaluation_date()),
+        },
     )
 
 
