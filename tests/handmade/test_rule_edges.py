@@ -21,15 +21,15 @@ import duckdb
 import pytest
 
 from pipelines.checks import run_suite, suite_modules, suite_table
-from pipelines.config import DBT_PROJECT_DIR
 from pipelines.publish import publish
 from pipelines.resources import Warehouse
 from pipelines.rules import TRUE, load_rules, seed_rules, validate_rules
+from pipelines.transform.dbt import DEFINITION_PATHS
 from tests.conftest import run
 from tests.dbt.test_incremental import raw_only_copy
 from tests.handmade.company import EVALUATION_DAY, FIRST_HEALTH_FACT
+from tests.pipelines.test_full_refresh import project_copy
 
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")
 EDGES = ("low", "high", "alternating")
 
 
@@ -83,14 +83,7 @@ def raw_company(handmade, tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("edge", EDGES)
 def test_rules_at_the_edges_build_check_and_publish(edge, raw_company, tmp_path, monkeypatch):
-    project = tmp_path / "dbt_project"
-    for name in PROJECT_FILES:
-        source = DBT_PROJECT_DIR / name
-        if source.is_dir():
-            shutil.copytree(source, project / name)
-        else:
-            project.mkdir(exist_ok=True)
-            shutil.copy(source, project / name)
+    project = project_copy(tmp_path, (*DEFINITION_PATHS, "profiles.yml"))
     move_to_edges(project / "seeds", edge)
     validate_rules(project / "seeds")  # the edges are valid rules, also taken together
     rules = load_rules(project / "seeds")
