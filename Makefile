@@ -11,8 +11,9 @@ export UV_PYTHON_DOWNLOADS := never
 
 SCALE ?= $(or $(LASTMILE_SAMPLE_SCALE),1)
 SEED ?= $(or $(LASTMILE_SAMPLE_SEED),42)
-# the sample company's year ends yesterday, so "today" on the boards is the day after its data
-SAMPLE_END ?= $(shell date -d yesterday +%F)
+# the sample company's year ends yesterday (Asia/Shanghai), so the default evaluation day of a run
+# (today in Asia/Shanghai) is the day after its data, and the current month is month to date
+SAMPLE_END ?= $(shell TZ=Asia/Shanghai date -d yesterday +%F)
 SAMPLE_START ?= $(shell date -d "$(SAMPLE_END) -1 year +1 day" +%F)
 
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")

@@ -2,8 +2,16 @@
 
 A suite module names what it checks — ``MODEL`` (a dbt model, read from ``marts``/``staging``) or
 ``SOURCE`` (a ``(source, table)`` ingestion asset, read from ``raw_<source>.<table>``) — and
-returns its expectations. The check reads that table read-only into a pandas frame and validates
-it. Suites on marts block what is downstream (publishing); suites on raw tables warn.
+returns its expectations in two lists (see ``quality/suites/__init__.py``), each its own check:
+
+- ``invariants`` → ``gx_<schema>__<table>``: what holds by construction; on a mart it is a
+  blocking check of severity ERROR, so a mart that breaks one is not published;
+- ``expectations`` → ``gx_<schema>__<table>__shape`` on a mart (``gx_raw_…`` on a raw table): the
+  data's expected shape; severity WARN, never blocking — a company whose customers are genuinely
+  red still publishes, with the warning in the Dagster UI.
+
+Every threshold comes from the rule seeds through :func:`pipelines.rules.load_rules`, read when
+the check runs. The check reads its table read-only into a pandas frame and validates it.
 """
 
 import importlib
@@ -15,7 +23,11 @@ from dagster_dbt import get_asset_key_for_model
 
 import quality.suites
 from pipelines.resources import BUILD_DB_POOL, Warehouse
+from pipelines.rules import Rules, load_rules
 from quality.runner import SuiteResult, validate
+
+# the two lists a suite may return: (function name, blocking on a mart, check-name suffix)
+KINDS = (("invariants", True, ""), ("expectations", False, "__shape"))
 
 
 def suite_modules() -> list[ModuleType]:
@@ -36,8 +48,16 @@ def suite_table(module: ModuleType, manifest: dict | None = None) -> str:
     return f"marts.{module.MODEL}"
 
 
-def run_suite(module: ModuleType, warehouse: Warehouse, table: str) -> SuiteResult:
-    expectations = module.expectations()
+def run_suite(
+    module: ModuleType,
+    warehouse: Warehouse,
+    table: str,
+    kind: str = "expectations",
+    rules: Rules | None = None,
+) -> SuiteResult:
+    """Validate ``table`` against one of the suite's lists (``invariants`` or ``expectations``)."""
+    rules = rules or load_rules()
+    expectations = getattr(module, kind)(rules)
     # only the columns the expectations read (a raw table's free-text columns can be most of its
     # bytes); a suite that prepares the frame itself gets every column
     columns = None if hasattr(module, "prepare") else expectation_columns(expectations)
@@ -45,7 +65,7 @@ def run_suite(module: ModuleType, warehouse: Warehouse, table: str) -> SuiteResu
     with warehouse.connect(read_only=True) as conn:
         frame = conn.execute(f"select {select} from {table}").df()
     if hasattr(module, "prepare"):
-        frame = module.prepare(frame)
+        frame = module.prepare(frame, rules)
     return validate(frame, table, expectations)
 
 
@@ -62,21 +82,24 @@ def expectation_columns(expectations: list) -> list[str] | None:
     return columns
 
 
-def _check(module: ModuleType, asset_key: dg.AssetKey, table: str) -> dg.AssetChecksDefinition:
-    is_mart = hasattr(module, "MODEL")
+def _check(
+    module: ModuleType, asset_key: dg.AssetKey, table: str, kind: str, suffix: str, blocking: bool
+) -> dg.AssetChecksDefinition:
+    severity = dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN
+    summary = (module.__doc__ or "").strip()
 
     @dg.asset_check(
         asset=asset_key,
-        name=f"gx_{table.replace('.', '__')}",
-        description=(module.__doc__ or "").strip(),
-        blocking=is_mart,
+        name=f"gx_{table.replace('.', '__')}{suffix}",
+        description=f"{'blocking invariants' if blocking else 'warnings'} — {summary}",
+        blocking=blocking,
         pool=BUILD_DB_POOL,
     )
     def _gx(warehouse: Warehouse) -> dg.AssetCheckResult:
-        result = run_suite(module, warehouse, table)
+        result = run_suite(module, warehouse, table, kind)
         return dg.AssetCheckResult(
             passed=result.success,
-            severity=dg.AssetCheckSeverity.ERROR if is_mart else dg.AssetCheckSeverity.WARN,
+            severity=severity,
             description=result.summary(),
             metadata={
                 "expectations": len(result.outcomes),
@@ -85,6 +108,17 @@ def _check(module: ModuleType, asset_key: dg.AssetKey, table: str) -> dg.AssetCh
         )
 
     return _gx
+
+
+def suite_checks(module: ModuleType, asset_key: dg.AssetKey, table: str) -> list:
+    """The checks of one suite: its invariants (blocking on a mart) and its expectations
+    (warnings). A raw table's suite has warnings only."""
+    is_mart = hasattr(module, "MODEL")
+    return [
+        _check(module, asset_key, table, kind, suffix if is_mart else "", blocking and is_mart)
+        for kind, blocking, suffix in KINDS
+        if hasattr(module, kind)
+    ]
 
 
 def build_gx_checks(
@@ -96,5 +130,5 @@ def build_gx_checks(
             key = dg.AssetKey(list(module.SOURCE))
         else:
             key = get_asset_key_for_model([dbt_assets_def], module.MODEL)
-        checks.append(_check(module, key, suite_table(module, manifest)))
+        checks += suite_checks(module, key, suite_table(module, manifest))
     return checks

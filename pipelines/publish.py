@@ -8,12 +8,14 @@ query sees the new one. A run killed before the swap leaves the served file unto
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_dbt import get_asset_key_for_model
 
+from pipelines.evaluation import built_evaluation_date
 from pipelines.resources import BUILD_DB_POOL, Warehouse
 
 PUBLISHED_SCHEMAS = ("marts",)
@@ -23,6 +25,7 @@ PUBLISHED_SCHEMAS = ("marts",)
 class Published:
     path: Path
     tables: dict[str, int]  # schema.table → rows
+    evaluation_date: date | None = None  # the day the marts were built for
 
 
 def publish(
@@ -33,6 +36,7 @@ def publish(
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)
     tables: dict[str, int] = {}
+    evaluation_date = None
     try:
         with duckdb.connect(str(staging)) as conn:
             conn.execute(f"attach '{build_db}' as build (read_only)")
@@ -54,6 +58,7 @@ def publish(
                 tables[f"{schema}.{table}"] = conn.execute(
                     f'select count(*) from "{schema}"."{table}"'
                 ).fetchone()[0]
+            evaluation_date = built_evaluation_date(conn, "build")
             conn.execute("detach build")
             conn.execute("checkpoint")
     except BaseException:
@@ -63,7 +68,7 @@ def publish(
     # A .wal beside the served file would belong to no writer of ours and break every reader.
     serve_db.with_name(serve_db.name + ".wal").unlink(missing_ok=True)
     os.replace(staging, serve_db)
-    return Published(path=serve_db, tables=tables)
+    return Published(path=serve_db, tables=tables, evaluation_date=evaluation_date)
 
 
 def mart_models(manifest: dict) -> list[str]:
@@ -96,6 +101,7 @@ def build_publish_asset(dbt_assets_def: dg.AssetsDefinition, manifest: dict) -> 
             metadata={
                 "path": dg.MetadataValue.path(str(published.path)),
                 "tables": dg.MetadataValue.json(published.tables),
+                "evaluation_date": str(published.evaluation_date or ""),
             }
         )
 

@@ -6,18 +6,25 @@
 facts recomputed from all history); ``python -m pipelines.run --summary`` only prints the summary
 of what is already built. The summary names every landing file that was rejected (and why),
 skipped or loaded with a warning; a rejected file does not fail the run.
+
+Every run evaluates one day (``pipelines.evaluation``): ``--as-of YYYY-MM-DD``, else
+``LASTMILE_AS_OF``, else today in Asia/Shanghai; the run is tagged ``lastmile/evaluation_date``.
+``--as-of FIRST --through LAST`` backfills: one run per day, in order, stopping at the first that
+fails (with ``--full-refresh``, only the first run rebuilds from all history).
 """
 
 import argparse
 import json
 import os
 import sys
+from datetime import date
 
 import dagster as dg
 import duckdb
 
 from pipelines.config import Settings, load_settings
 from pipelines.definitions import defs
+from pipelines.evaluation import days_between, default_evaluation_date, evaluation_tags, parse_day
 from pipelines.jobs import full_rebuild_job, refresh_job
 from pipelines.resources import BUILD_DB_POOL
 
@@ -62,12 +69,35 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
-def run_refresh(full_refresh: bool = False) -> dg.ExecuteInProcessResult:
+def run_refresh(
+    full_refresh: bool = False, evaluation_date: date | None = None
+) -> dg.ExecuteInProcessResult:
+    """One run of every asset, evaluating ``evaluation_date`` (default: LASTMILE_AS_OF, else
+    today in Asia/Shanghai)."""
+    evaluation_date = evaluation_date or default_evaluation_date()
     job = defs().resolve_job_def((full_rebuild_job if full_refresh else refresh_job).name)
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
             print(f"released run {run_id}: its process is gone", file=sys.stderr)
-        return job.execute_in_process(instance=instance, raise_on_error=False)
+        return job.execute_in_process(
+            instance=instance, raise_on_error=False, tags=evaluation_tags(evaluation_date)
+        )
+
+
+def run_backfill(
+    first: date, last: date, full_refresh: bool = False
+) -> list[tuple[date, dg.ExecuteInProcessResult]]:
+    """One run per day from ``first`` to ``last``, in order, each evaluating its day; stops at
+    the first run that fails. With ``full_refresh`` only the first run rebuilds from all history
+    (the next ones add their day incrementally). Returns (day, result) of the runs made."""
+    results = []
+    for number, day in enumerate(days_between(first, last)):
+        print(f"evaluation date {day}: running", file=sys.stderr)
+        result = run_refresh(full_refresh=full_refresh and number == 0, evaluation_date=day)
+        results.append((day, result))
+        if not result.success:
+            break
+    return results
 
 
 LISTED_LIMIT = 50  # files named per section of the summary
@@ -160,17 +190,42 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="rebuild the incremental facts from all history (the weekly full rebuild)",
     )
+    parser.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="the evaluation day: facts dated after it are ignored (default: LASTMILE_AS_OF, "
+        "else today in Asia/Shanghai)",
+    )
+    parser.add_argument(
+        "--through",
+        metavar="YYYY-MM-DD",
+        help="backfill: one run per day from --as-of to this day, in order",
+    )
     args = parser.parse_args(argv)
+    try:
+        first = parse_day(args.as_of, "--as-of") if args.as_of else None
+        last = parse_day(args.through, "--through") if args.through else None
+        if last and not first:
+            raise ValueError("--through needs --as-of (the first day of the backfill)")
+        days = days_between(first, last) if last else None
+    except ValueError as error:
+        parser.error(str(error))
     settings = load_settings()
     if not args.summary:
-        result = run_refresh(full_refresh=args.full_refresh)
+        if days:
+            runs = run_backfill(days[0], days[-1], full_refresh=args.full_refresh)
+        else:
+            day = first or default_evaluation_date()
+            runs = [(day, run_refresh(full_refresh=args.full_refresh, evaluation_date=day))]
+        day, result = runs[-1]
         if not result.success:
             print(summary(settings))
-            print("\nThe run failed:", file=sys.stderr)
+            print(f"\nThe run as of {day} failed:", file=sys.stderr)
             for line in step_failures(result) or ["? (no failed step recorded)"]:
                 print(f"  {line}", file=sys.stderr)
             print("The Dagster UI (make serve) has each step's log.", file=sys.stderr)
             return 1
+        print(f"Evaluated as of: {', '.join(str(d) for d, _ in runs)}")
     print(summary(settings))
     return 0
 

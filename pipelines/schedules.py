@@ -1,27 +1,45 @@
 """When Lastmile runs without anyone asking: before the morning meeting every day, and a full
-rebuild once a week."""
+rebuild once a week. Each run evaluates its scheduled day (Asia/Shanghai): the run is tagged
+``lastmile/evaluation_date`` with it."""
+
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from pipelines.evaluation import evaluation_tags, reporting_time_zone
 from pipelines.jobs import full_rebuild_job, refresh_job
 
+
+def scheduled_run(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """The run of a tick: it evaluates the tick's own day in the reporting time zone."""
+    tick = context.scheduled_execution_time.astimezone(ZoneInfo(reporting_time_zone()))
+    return dg.RunRequest(tags=evaluation_tags(tick.date()))
+
+
 # 06:00 Beijing time: the boards are fresh before the 07:30 stand-ups and the 08:00 meetings.
-daily_refresh_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="daily_refresh_before_morning_meetings",
     job=refresh_job,
     cron_schedule="0 6 * * 1-6",
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Refresh Monday to Saturday at 06:00 Asia/Shanghai, before the morning meetings.",
+    description="Refresh Monday to Saturday at 06:00 Asia/Shanghai, before the morning meetings, "
+    "as of that day.",
 )
+def daily_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return scheduled_run(context)
+
 
 # Sunday 06:00: the same freshness on Sunday, and history recomputed once a week so corrections
-# older than the incremental window (rule_parameters.incremental_lookback_days) are folded in.
-weekly_full_rebuild_schedule = dg.ScheduleDefinition(
+# older than the incremental window (the dbt var incremental_lookback_days) are folded in.
+@dg.schedule(
     name="weekly_full_rebuild",
     job=full_rebuild_job,
     cron_schedule="0 6 * * 0",
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Full rebuild from all history every Sunday at 06:00 Asia/Shanghai.",
+    description="Full rebuild from all history every Sunday at 06:00 Asia/Shanghai, "
+    "as of that day.",
 )
+def weekly_full_rebuild_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return scheduled_run(context)

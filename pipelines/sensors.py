@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import CONTRACT_PATH, load_settings
+from pipelines.evaluation import default_evaluation_date, evaluation_tags
 from pipelines.ingest.contract import load_contract
 from pipelines.ingest.discovery import scan_landing
 from pipelines.jobs import refresh_job
@@ -51,7 +52,12 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     run_key = hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16]
     return dg.RunRequest(
         run_key=run_key,
-        tags={"lastmile/trigger": "landing", "lastmile/changed_files": str(len(changed))},
+        tags={
+            "lastmile/trigger": "landing",
+            "lastmile/changed_files": str(len(changed)),
+            # the day the file landed (LASTMILE_AS_OF, else today in Asia/Shanghai)
+            **evaluation_tags(default_evaluation_date()),
+        },
     )
 
 

@@ -2,6 +2,9 @@
 
 Everything runs for real (Polars ingestion, dbt build on the ``ci`` target, GX, publish-by-swap)
 in a temporary ``LASTMILE_HOME``; the Superset and browser tests read the published file.
+
+No test depends on the wall clock: ``LASTMILE_AS_OF`` is pinned to the sample company's last day
+(its "today": the boards show its data up to the end of that day, October as a full month).
 """
 
 import os
@@ -14,7 +17,8 @@ import pytest
 
 from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Settings, load_settings
 
-SAMPLE_ARGS = ["--seed", "7", "--scale", "0.1", "--start", "2025-11-01", "--end", "2026-10-31"]
+SAMPLE_LAST_DAY = "2026-10-31"
+SAMPLE_ARGS = ["--seed", "7", "--scale", "0.1", "--start", "2025-11-01", "--end", SAMPLE_LAST_DAY]
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO_ROOT) -> str:
@@ -54,6 +58,7 @@ def lastmile_home(tmp_path_factory) -> Settings:
         "LASTMILE_SERVE_DB": str(home / "warehouse" / "lastmile.duckdb"),
         "LASTMILE_DBT_TARGET": "ci",
         "LASTMILE_PII_KEY": "test-only-pii-key",
+        "LASTMILE_AS_OF": SAMPLE_LAST_DAY,
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():

@@ -3,14 +3,31 @@
     recomputes all history and gives the same rows. -#}
 
 {#- The rows of `relation` loaded since the last build of {{ this }}: `ingested_at_column` later
-    than the latest `watermark_column` already in {{ this }}. Every row on a full build. -#}
-{% macro loaded_since_last_build(ingested_at_column, watermark_column='ingested_at') -%}
+    than the latest `watermark_column` already in {{ this }}. Every row on a full build.
+    With `dated_column` (the fact's date, cut at the evaluation day in staging), also the rows
+    dated after the latest `built_dated_column` (default: the same name) already in {{ this }}:
+    a fact that landed early but was dated after the last build's evaluation day was left out
+    then, and is known now that the evaluation day has moved on. -#}
+{% macro loaded_since_last_build(
+    ingested_at_column, watermark_column='ingested_at', dated_column=none, built_dated_column=none
+) -%}
     {%- if is_incremental() -%}
-        {{ ingested_at_column }} > (
-            select coalesce(
-                max(previous_build.{{ watermark_column }}), cast('1900-01-01' as timestamp)
+        (
+            {{ ingested_at_column }} > (
+                select coalesce(
+                    max(previous_build.{{ watermark_column }}), cast('1900-01-01' as timestamp)
+                )
+                from {{ this }} as previous_build
             )
-            from {{ this }} as previous_build
+            {%- if dated_column %}
+                or {{ dated_column }} > (
+                    select coalesce(
+                        max(previous_build.{{ built_dated_column or dated_column }}),
+                        cast('1900-01-01' as timestamp)
+                    )
+                    from {{ this }} as previous_build
+                )
+            {%- endif %}
         )
     {%- else -%}
         1 = 1
@@ -55,5 +72,14 @@
         )
     {%- else -%}
         cast(null as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of a daily history: delete the days after the evaluation day, which a build
+    evaluating an earlier day than the last one would otherwise leave behind (a full rebuild
+    never builds them). -#}
+{% macro delete_after_evaluation_date(date_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ date_column }} > {{ evaluation_date() }}
     {%- endif -%}
 {%- endmacro %}

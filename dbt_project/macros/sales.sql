@@ -34,15 +34,16 @@
     {%- else -%}md5(concat({{ seed }}, '|', {{ column }})){%- endif -%}
 {%- endmacro %}
 
-{#- Reporting months from the first opportunity to the month after the last close. -#}
+{#- Reporting months (`date_month`) from the month of the first opportunity to the evaluation
+    day's month, both included. -#}
 {% macro sales_month_spine(opportunities) -%}
     {%- if dbt is defined -%}
         {{ dbt.date_spine(
             'month',
             "(select cast(" ~ dbt.date_trunc('month', 'min(created_at)') ~ " as date) from "
                 ~ opportunities ~ ")",
-            "(select cast(" ~ dbt.dateadd('month', 1, dbt.date_trunc('month',
-                'max(coalesce(closed_at, created_at))')) ~ " as date) from " ~ opportunities ~ ")"
+            "cast(" ~ dbt.dateadd('month', 1, dbt.date_trunc('month', evaluation_date()))
+                ~ " as date)"
         ) }}
     {%- else -%}
         select cast('2026-01-01' as date) as date_month

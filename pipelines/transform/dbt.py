@@ -5,6 +5,9 @@ is rebuilt from all history (``dbt build --full-refresh``) when the run asks for
 ``lastmile_full_rebuild`` job, ``python -m pipelines.run --full-refresh``), on the first build of
 a warehouse, and whenever a business rule (seed), a model or a macro changed since the last full
 rebuild — so a manager's rule change is applied to history in the next run, not next week.
+
+Every build evaluates one day (``pipelines.evaluation``): the run's ``lastmile/evaluation_date``
+tag, passed to dbt as the var ``evaluation_date``, and shown on every model's materialization.
 """
 
 import hashlib
@@ -12,13 +15,19 @@ import json
 import os
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings, pii_key
+from pipelines.evaluation import (
+    EVALUATION_TAG,
+    dbt_vars,
+    evaluation_date_of_run,
+    evaluation_tags,
+)
 from pipelines.jobs import DBT_ASSETS_NAME
 from pipelines.resources import BUILD_DB_POOL
 from pipelines.rules import validate_rules
@@ -96,6 +105,22 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+def dbt_build_args(evaluation_date: date, full_refresh_reason: str | None) -> list[str]:
+    """The ``dbt`` arguments of the pipeline's build: models, seeds and data tests (unit tests
+    check the SQL, not the data: they run in CI, not every morning), for one evaluation day."""
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", dbt_vars(evaluation_date)]
+    return [*args, "--full-refresh"] if full_refresh_reason else args
+
+
+def with_evaluation_date(event, evaluation_date: date):
+    """A dbt event with the evaluation day added to its metadata (materializations)."""
+    if isinstance(event, (dg.Output, dg.AssetMaterialization)):
+        return event.with_metadata(
+            {**event.metadata, "evaluation_date": evaluation_date.isoformat()}
+        )
+    return event
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=project.manifest_path, project=project, pool=BUILD_DB_POOL, name=DBT_ASSETS_NAME
@@ -107,15 +132,18 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         settings = load_settings()
         for name, value in dbt_env(settings).items():
             os.environ[name] = value
+        evaluation_date = evaluation_date_of_run(context.run.tags)
+        if not context.run.tags.get(EVALUATION_TAG):
+            # a run launched without the tag (from the UI): record the day it evaluates
+            context.instance.add_run_tags(context.run_id, evaluation_tags(evaluation_date))
+        context.log.info(f"evaluation date {evaluation_date}: facts dated after it are ignored")
         fingerprint = definitions_fingerprint(Path(project.project_dir))
         reason = full_refresh_reason(settings, config.full_refresh, fingerprint)
-        # unit tests check the SQL, not the data: they run in CI (make test), not every morning
-        args = ["build", "--exclude-resource-type", "unit_test"]
         if reason:
             context.log.info(f"full rebuild of the incremental facts: {reason}")
-            args.append("--full-refresh")
-        invocation = dbt.cli(args, context=context)
-        yield from invocation.stream()
+        invocation = dbt.cli(dbt_build_args(evaluation_date, reason), context=context)
+        for event in invocation.stream():
+            yield with_evaluation_date(event, evaluation_date)
         whole_project = context.selected_asset_keys == set(context.assets_def.keys)
         if reason and whole_project and invocation.is_successful():
             record_full_rebuild(settings, fingerprint)

@@ -1,15 +1,15 @@
-"""Cross-column rules on access grants (dbt owns keys and accepted values)."""
+"""Access grants: a grant ends after it starts, and an ended grant says why (blocking); the table
+is not empty (warning)."""
 
 from __future__ import annotations
 
 MODEL = "fct_access_grants"
 
 
-def expectations() -> list:
+def invariants(rules) -> list:
     import great_expectations as gx
 
     return [
-        gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
         gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="valid_to",
             column_B="valid_from",
@@ -23,7 +23,13 @@ def expectations() -> list:
     ]
 
 
-def prepare(frame):
+def expectations(rules) -> list:
+    import great_expectations as gx
+
+    return [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+
+
+def prepare(frame, rules):
     """Derived columns the expectations read."""
     frame = frame.copy()
     frame["has_end"] = frame["valid_to"].notna()

@@ -1,11 +1,12 @@
-"""The drill path's communications (穿透③) never show a phone number or a WeCom id in clear."""
+"""The drill path's communications (穿透③) never show a phone number or a WeCom id in clear, and
+keep at most drill_last_communications per opportunity (blocking)."""
 
 from __future__ import annotations
 
 MODEL = "fct_drill_communications"
 
 
-def expectations() -> list:
+def invariants(rules) -> list:
     import great_expectations as gx
 
     return [
@@ -16,6 +17,8 @@ def expectations() -> list:
             column="communication_text", regex=r"w[mo][0-9A-Za-z_-]{14,}"
         ),
         gx.expectations.ExpectColumnValuesToBeBetween(
-            column="communication_rank", min_value=1, max_value=50
+            column="communication_rank",
+            min_value=1,
+            max_value=rules.parameter("drill_last_communications"),
         ),
     ]

@@ -1,37 +1,48 @@
-"""Cross-column rules on receivables aging (dbt owns the key)."""
+"""Receivables aging: the five aging buckets add up to the outstanding balance (blocking); most
+open balances are not long overdue (warning)."""
 
 from __future__ import annotations
 
 MODEL = "fct_receivables_daily"
+BUCKETS = (
+    "not_due_cny",
+    "overdue_1_30_cny",
+    "overdue_31_60_cny",
+    "overdue_61_90_cny",
+    "overdue_over_90_cny",
+)
 
 
-def expectations() -> list:
+def invariants(rules) -> list:
     import great_expectations as gx
 
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(column="outstanding_cny", min_value=0.01),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="outstanding_cny", min_value=0, strict_min=True
+        ),
         gx.expectations.ExpectColumnValuesToBeBetween(column="open_invoice_count", min_value=1),
         # the five aging buckets add up to the outstanding balance (to the fen)
         gx.expectations.ExpectColumnValuesToBeBetween(
             column="bucket_gap_cny", min_value=-0.01, max_value=0.01
         ),
-        # most open balances are not yet due in a healthy ledger
+    ]
+
+
+def expectations(rules) -> list:
+    import great_expectations as gx
+
+    return [
         gx.expectations.ExpectColumnValuesToBeBetween(
-            column="max_days_overdue", max_value=90, mostly=0.5
+            column="max_days_overdue",
+            max_value=rules.expectation("max_usual_days_overdue"),
+            mostly=rules.expectation("min_share_within_usual_overdue"),
         ),
     ]
 
 
-def prepare(frame):
+def prepare(frame, rules):
     """Derived columns the expectations read."""
     frame = frame.copy()
-    buckets = [
-        "not_due_cny",
-        "overdue_1_30_cny",
-        "overdue_31_60_cny",
-        "overdue_61_90_cny",
-        "overdue_over_90_cny",
-    ]
-    total = sum(frame[column].astype(float) for column in buckets)
+    total = sum(frame[column].astype(float) for column in BUCKETS)
     frame["bucket_gap_cny"] = frame["outstanding_cny"].astype(float) - total
     return frame

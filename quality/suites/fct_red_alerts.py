@@ -1,18 +1,20 @@
-"""Cross-column rules on red alerts (dbt owns keys and accepted values)."""
+"""Red alerts: opened on a red day, at most one open per customer (blocking)."""
 
 from __future__ import annotations
 
 MODEL = "fct_red_alerts"
 
 
-def expectations() -> list:
+def invariants(rules) -> list:
     import great_expectations as gx
 
     return [
         gx.expectations.ExpectColumnValuesToBeBetween(column="red_days", min_value=1),
-        # an alert only opens on a red day: at least two indicators failing, at most four
+        # an alert opens on a red day: at least red_min_failing indicators failing, at most all
         gx.expectations.ExpectColumnValuesToBeBetween(
-            column="failing_count_at_open", min_value=2, max_value=4
+            column="failing_count_at_open",
+            min_value=rules.parameter("red_min_failing"),
+            max_value=len(rules.indicator_weights()),
         ),
         gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="last_red_date", column_B="opened_date", or_equal=True
@@ -27,7 +29,7 @@ def expectations() -> list:
     ]
 
 
-def prepare(frame):
+def prepare(frame, rules):
     """Derived columns the expectations read."""
     frame = frame.copy()
     frame["open_customer_id"] = frame["customer_id"].where(frame["is_open"].astype(bool))

@@ -1,26 +1,43 @@
-"""Cross-column rules of reverse validation (反向校验): the flag agrees with the counts."""
+"""Reverse validation (反向校验): the flag agrees with the counts and with
+reverse_validation_max_diff_ratio (blocking); the table is not empty (warning)."""
 
 from __future__ import annotations
 
 MODEL = "fct_reverse_validation_daily"
 
 
-def expectations() -> list:
+def invariants(rules) -> list:
     import great_expectations as gx
 
     return [
-        gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
         gx.expectations.ExpectColumnValuesToBeBetween(column="diff_ratio", min_value=0),
-        # a day with no WeCom contact has no ratio and is flagged (it has a reported customer)
-        gx.expectations.ExpectColumnValuesToBeNull(
-            column="diff_ratio",
-            row_condition="wecom_customer_count == 0",
-            condition_parser="pandas",
+        # flagged when the ratio is above the rule, or when there is no WeCom contact (a day with
+        # none has no ratio, and is here only because it has a reported customer)
+        gx.expectations.ExpectColumnPairValuesToBeEqual(
+            column_A="is_flagged", column_B="flagged_by_rules"
         ),
-        gx.expectations.ExpectColumnValuesToBeInSet(
-            column="is_flagged",
-            value_set=[True],
-            row_condition="wecom_customer_count == 0",
-            condition_parser="pandas",
+        gx.expectations.ExpectColumnPairValuesToBeEqual(
+            column_A="has_ratio", column_B="has_wecom_customer"
         ),
     ]
+
+
+def expectations(rules) -> list:
+    import great_expectations as gx
+
+    return [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+
+
+def prepare(frame, rules):
+    """Derived columns the expectations read."""
+    frame = frame.copy()
+    ratio = frame["diff_ratio"].astype(float)
+    wecom = frame["wecom_customer_count"] > 0
+    above = ratio > rules.parameter("reverse_validation_max_diff_ratio")
+    frame["flagged_by_rules"] = (above.fillna(False) & wecom) | (
+        ~wecom & (frame["reported_customer_count"] > 0)
+    )
+    frame["is_flagged"] = frame["is_flagged"].astype(bool)
+    frame["has_ratio"] = frame["diff_ratio"].notna()
+    frame["has_wecom_customer"] = wecom
+    return frame

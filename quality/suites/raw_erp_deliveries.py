@@ -1,24 +1,29 @@
-"""Rules on the ERP delivery extract: delivered rows carry an actual date, open ones do not."""
+"""The ERP delivery extract (warnings): delivered rows carry an actual date, and deliveries are
+rarely far from their promised date."""
 
 SOURCE = ("erp", "deliveries")
 
 
-def expectations() -> list:
+def expectations(rules) -> list:
     import great_expectations as gx
 
+    limit = rules.expectation("max_days_late")
     return [
         gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
         gx.expectations.ExpectColumnValuesToNotBeNull(
             column="actual_date", row_condition='status=="delivered"', condition_parser="pandas"
         ),
-        # a delivery more than a year late is an entry error, not a late delivery (H4 reads these)
+        # a delivery far too late (or early) is an entry error, not a late delivery (H4 reads it)
         gx.expectations.ExpectColumnValuesToBeBetween(
-            column="days_late", min_value=-365, max_value=365, mostly=0.999
+            column="days_late",
+            min_value=-limit,
+            max_value=limit,
+            mostly=rules.expectation("min_share_within_days_late"),
         ),
     ]
 
 
-def prepare(frame):
+def prepare(frame, rules):
     frame = frame.copy()
     frame["days_late"] = (frame["actual_date"] - frame["promised_date"]).dt.days
     return frame

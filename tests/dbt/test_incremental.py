@@ -1,13 +1,16 @@
 """The large facts built incrementally give the same rows as a full rebuild.
 
-A real daily cycle on real dbt runs: the warehouse is built from the company's data up to two days
-before its last day (the cut); then the last two days land (rows appended with a later load time,
-as a new landing file would), with meetings, proposals and interactions that arrive late — dated
-two to four days before the cut, inside the incremental window —, an old sales log is corrected by
-a re-export, an old log and an old WeCom message disappear from the landing files, and an
-incremental build runs. A full rebuild
-(``--full-refresh``) of the same raw data must give exactly the same rows in every mart and in
-the incremental intermediate models.
+A real daily cycle on real dbt runs: the warehouse is built as of two days before the company's
+last day (the cut, the evaluation date of the first build), from its data up to then — except the
+sales logs and WeCom messages of the last two days, which landed early and must be ignored by that
+build; then the rest of the last two days land (rows appended with a later load time, as a new
+landing file would), with meetings, proposals and interactions that arrive late — dated two to
+four days before the cut, inside the incremental window —, an old sales log is corrected by a
+re-export, an old log and an old WeCom message disappear from the landing files, and an
+incremental build runs as of the last day. A full rebuild (``--full-refresh``) of the same raw data
+as of the same day must give exactly the same rows in every mart and in the incremental
+intermediate models. Then the incremental warehouse is evaluated as of an earlier day than its
+last build (a replay): it must equal a full rebuild as of that day, with nothing dated after it.
 """
 
 import csv
@@ -31,6 +34,8 @@ LATE_ROWS = {
     "raw_social.interactions": "occurred_at",
     "raw_erp.deliveries": "actual_date",
 }
+# facts dated after the cut that landed before the first build (its evaluation date ignores them)
+EARLY_LANDED = ("raw_crm.sales_logs", "raw_wecom.messages")
 # health facts that land late: dated this many days before the cut (within the 7-day window)
 LATE_HEALTH_FACTS = ("raw_meetings.meetings", "raw_docs.documents_sent", "raw_social.interactions")
 LATE_BY_DAYS = (2, 4)
@@ -44,6 +49,12 @@ INCREMENTAL_MODELS = (
 SUMMARY_LABEL = "摘要"
 DBT_SCHEMAS = ("marts", "intermediate", "staging", "config")
 BUILD = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+# a replay evaluates this many days before the cut
+REPLAY_DAYS_BEFORE_CUT = 3
+
+
+def as_of(day) -> list[str]:
+    return ["--vars", f'{{"evaluation_date": "{day}"}}']
 
 
 def templates_requiring(field_name: str) -> list[str]:
@@ -65,14 +76,14 @@ def raw_only_copy(build_db: Path, target: Path) -> None:
 
 
 def hold_back_late_rows(conn: duckdb.DuckDBPyConnection) -> object:
-    """Move the rows dated after the cut, and the late health facts, into a holding table;
-    returns the cut."""
+    """Move the rows dated after the cut (but for the early-landed ones), and the late health
+    facts, into a holding table; returns the cut."""
     last_day = conn.execute("select max(cast(log_at as date)) from raw_crm.sales_logs").fetchone()
     cut = last_day[0] - timedelta(days=2)
     conn.execute("create schema held")
     for table, column in LATE_ROWS.items():
         held = "held." + table.replace(".", "__")
-        where = f"cast({column} as date) > date '{cut}'"
+        where = "false" if table in EARLY_LANDED else f"cast({column} as date) > date '{cut}'"
         if table in LATE_HEALTH_FACTS:
             late_from, late_to = (cut - timedelta(days=d) for d in reversed(LATE_BY_DAYS))
             where += f" or cast({column} as date) between date '{late_from}' and date '{late_to}'"
@@ -143,25 +154,52 @@ def daily_cycle(pipeline_run, tmp_path_factory) -> dict:
     with duckdb.connect(str(incremental)) as conn:
         cut = hold_back_late_rows(conn)
         write_wecom_quotes(conn, load_patterns())
-    dbt(*BUILD, build_db=incremental, target_path=work / "first")
+    dbt(*BUILD, *as_of(cut), build_db=incremental, target_path=work / "first")
     with duckdb.connect(str(incremental), read_only=True) as conn:
         first_days = conn.execute(
             "select max(health_date) from marts.fct_customer_health_daily"
         ).fetchone()[0]
+        early = {
+            "raw_logs_after_cut": conn.execute(
+                "select count(*) from raw_crm.sales_logs where cast(log_at as date) > ?", [cut]
+            ).fetchone()[0],
+            "built_logs_after_cut": conn.execute(
+                "select count(*) from marts.fct_sales_log_compliance "
+                "where cast(log_at as date) > ?",
+                [cut],
+            ).fetchone()[0],
+        }
+    last_day = cut + timedelta(days=2)
     with duckdb.connect(str(incremental)) as conn:
         touched = land_late_rows_and_corrections(conn)
-    dbt(*BUILD, build_db=incremental, target_path=work / "second")
+    dbt(*BUILD, *as_of(last_day), build_db=incremental, target_path=work / "second")
     full = work / "full.duckdb"
     shutil.copy(incremental, full)
-    dbt(*BUILD, "--full-refresh", build_db=full, target_path=work / "full")
+    dbt(*BUILD, *as_of(last_day), "--full-refresh", build_db=full, target_path=work / "full")
     return {
+        "work": work,
         "incremental": incremental,
         "full": full,
         "cut": cut,
         "first_last_health_date": first_days,
         "second_target": work / "second",
+        **early,
         **touched,
     }
+
+
+@pytest.fixture(scope="module")
+def replay(daily_cycle) -> dict:
+    """The incremental warehouse evaluated again as of an earlier day, and a full rebuild of the
+    same raw data as of that day."""
+    work = daily_cycle["work"]
+    day = daily_cycle["cut"] - timedelta(days=REPLAY_DAYS_BEFORE_CUT)
+    replayed, full = work / "replayed.duckdb", work / "replay_full.duckdb"
+    shutil.copy(daily_cycle["incremental"], replayed)
+    shutil.copy(daily_cycle["incremental"], full)
+    dbt(*BUILD, *as_of(day), build_db=replayed, target_path=work / "replayed")
+    dbt(*BUILD, *as_of(day), "--full-refresh", build_db=full, target_path=work / "replay_full")
+    return {"day": day, "incremental": replayed, "full": full}
 
 
 def test_the_second_build_was_incremental(daily_cycle):
@@ -176,8 +214,11 @@ def test_increments_add_the_late_days_and_apply_corrections(daily_cycle):
         last_day = conn.execute(
             "select max(health_date) from marts.fct_customer_health_daily"
         ).fetchone()[0]
-        # the first build reached the cut, so the late facts change days already built
+        # the first build was evaluated as of the cut, so the late facts change days already
+        # built; the logs dated after it had landed, and were ignored
         assert daily_cycle["first_last_health_date"] == daily_cycle["cut"]
+        assert daily_cycle["raw_logs_after_cut"] > 0
+        assert daily_cycle["built_logs_after_cut"] == 0
         assert last_day > daily_cycle["first_last_health_date"]
         logs = dict(
             conn.execute(
@@ -201,14 +242,15 @@ def test_increments_add_the_late_days_and_apply_corrections(daily_cycle):
         assert late_logs > 0
 
 
-def test_a_full_rebuild_gives_the_same_rows_as_the_increments(daily_cycle):
+def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int]]:
+    """Per mart and incremental model: rows only in one build, only in the other."""
     with duckdb.connect() as conn:
-        conn.execute(f"attach '{daily_cycle['incremental']}' as inc (read_only)")
-        conn.execute(f"attach '{daily_cycle['full']}' as full_build (read_only)")
+        conn.execute(f"attach '{incremental}' as inc (read_only)")
+        conn.execute(f"attach '{full}' as full_build (read_only)")
         tables = relations(conn, "inc")
         assert tables == relations(conn, "full_build")
         assert {t.split(".")[1] for t in tables} >= set(INCREMENTAL_MODELS)
-        differences = {}
+        found = {}
         for table in tables:
             only_inc, only_full = (
                 conn.execute(
@@ -218,7 +260,23 @@ def test_a_full_rebuild_gives_the_same_rows_as_the_increments(daily_cycle):
                 for a, b in (("inc", "full_build"), ("full_build", "inc"))
             )
             if only_inc or only_full:
-                differences[table] = (only_inc, only_full)
-        assert differences == {}, (
-            f"rows only in the increments / only in the full rebuild: {differences}"
-        )
+                found[table] = (only_inc, only_full)
+    return found
+
+
+def test_a_full_rebuild_gives_the_same_rows_as_the_increments(daily_cycle):
+    found = differences(daily_cycle["incremental"], daily_cycle["full"])
+    assert found == {}, f"rows only in the increments / only in the full rebuild: {found}"
+
+
+def test_evaluating_an_earlier_day_leaves_nothing_dated_after_it(replay):
+    found = differences(replay["incremental"], replay["full"])
+    assert found == {}, f"rows only in the replay / only in its full rebuild: {found}"
+    with duckdb.connect(str(replay["incremental"]), read_only=True) as conn:
+        last_health, last_log, last_message = conn.execute(
+            "select (select max(health_date) from marts.fct_customer_health_daily), "
+            "(select max(cast(log_at as date)) from marts.fct_sales_log_compliance), "
+            "(select max(sent_date) from intermediate.int_wecom_messages_keyed)"
+        ).fetchone()
+    assert last_health == replay["day"]
+    assert last_log <= replay["day"] and last_message <= replay["day"]

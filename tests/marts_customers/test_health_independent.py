@@ -2,7 +2,8 @@
 
 It reads the ingested raw tables (never the dbt models), keeps the latest version of each key as
 the landing contract says, reads the thresholds from the rule seeds, and evaluates H1–H4 and the
-status of a seeded sample of customers on a sample of days straight from business-rules.md.
+status of a seeded sample of customers on a sample of days straight from the rules (the seeds and
+the model docs).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def as_date(value) -> date:
 
 
 def evaluate(customer: str, day: date, data: dict, rule: dict[str, float]) -> dict:
-    """Health of one customer at the end of one day, per business-rules.md."""
+    """Health of one customer at the end of one day, per the health rules."""
     h1_start = day - timedelta(days=int(rule["h1_lookback_days"]) - 1)
     meetings = [
         m for m in data["meetings"].get(customer, []) if h1_start <= as_date(m["start_at"]) <= day

@@ -1,7 +1,7 @@
 """The sales-process marts against an independent recomputation and the generator's planted story.
 
 The recomputation reads the raw tables the ingestion wrote (never a dbt model), keeps the latest
-version of each key as staging does, and applies docs/business-rules.md in plain Python.
+version of each key as staging does, and applies the metric rules in plain Python.
 """
 
 from __future__ import annotations

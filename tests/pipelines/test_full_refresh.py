@@ -11,9 +11,10 @@ from pipelines.transform.dbt import (
 )
 
 
-def project_copy(tmp_path):
+def project_copy(tmp_path, names=DEFINITION_PATHS):
+    """A copy of the dbt project's ``names`` (files or folders) under ``tmp_path``."""
     target = tmp_path / "dbt_project"
-    for top in DEFINITION_PATHS:
+    for top in names:
         source = DBT_PROJECT_DIR / top
         if source.is_dir():
             shutil.copytree(source, target / top)

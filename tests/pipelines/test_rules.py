@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.rules import SEEDS_DIR, RuleError, validate_rules
+from pipelines.rules import SEEDS_DIR, RuleError, load_rules, validate_rules
 
 
 def test_the_committed_business_rules_are_valid():
@@ -85,3 +85,80 @@ def test_a_seed_without_rules_or_with_a_missing_column_fails(seeds):
         validate_rules(seeds)
     assert "mystery.csv" in str(error.value)
     assert "column industry" in str(error.value) and "missing from the header" in str(error.value)
+
+
+def problems_of(seeds: Path) -> str:
+    with pytest.raises(RuleError) as error:
+        validate_rules(seeds)
+    return str(error.value)
+
+
+def test_yellow_above_red_names_both_rows(seeds):
+    path = seeds / "rule_parameters.csv"
+    replace(path, "yellow_min_failing,1,", "yellow_min_failing,3,")
+    yellow, red = row_of(path, "yellow_min_failing,"), row_of(path, "red_min_failing,")
+    text = problems_of(seeds)
+    assert (
+        f"rule_parameters.csv, row {yellow}, column value = '3': is above red_min_failing = 2 "
+        f"(row {red})" in text
+    )
+
+
+def test_yellow_equal_to_red_is_a_rule_without_a_yellow_band(seeds):
+    replace(seeds / "rule_parameters.csv", "yellow_min_failing,1,", "yellow_min_failing,2,")
+    validate_rules(seeds)
+    replace(seeds / "rule_parameters.csv", "red_min_failing,2,", "red_min_failing,1,")
+    replace(seeds / "rule_parameters.csv", "yellow_min_failing,2,", "yellow_min_failing,1,")
+    validate_rules(seeds)
+
+
+def test_windows_are_positive_whole_days(seeds):
+    path = seeds / "rule_parameters.csv"
+    replace(path, "h2_window_days,30,1,365,", "h2_window_days,30.5,1,365,")
+    replace(path, "churn_alert_lookback_days,90,1,365,", "churn_alert_lookback_days,0,0,365,")
+    text = problems_of(seeds)
+    assert (
+        f"row {row_of(path, 'h2_window_days,')}, column value = '30.5': is not a whole number "
+        "of days" in text
+    )
+    assert (
+        f"row {row_of(path, 'churn_alert_lookback_days,')}, column value = '0': is not a "
+        "positive number of days" in text
+    )
+
+
+def test_every_indicator_has_a_weight_and_someone_decides(seeds):
+    indicators = seeds / "health_indicators.csv"
+    indicators.write_text(
+        "\n".join(indicators.read_text(encoding="utf-8").splitlines()[:-1]) + "\n",
+        encoding="utf-8",
+    )
+    roles = seeds / "decision_roles.csv"
+    replace(roles, "decision_maker,决策者,true", "decision_maker,决策者,false")
+    text = problems_of(seeds)
+    assert "health_indicators.csv, row 1, column indicator_code = 'H4': is missing" in text
+    assert "decision_roles.csv, row 2, column is_decision_maker = 'false': no role" in text
+
+
+def test_key_nodes_name_a_known_stage_and_template(seeds):
+    path = seeds / "key_node_evidence.csv"
+    replace(
+        path,
+        "stage_entered,demo,sales_log,solution_demo",
+        "stage_entered,pilot,sales_log,solution_demo",
+    )
+    text = problems_of(seeds)
+    assert "key_node_evidence.csv, row 2, column stage_code = 'pilot': is not a stage" in text
+
+
+def test_the_loader_reads_every_rule_the_checks_use(seeds):
+    replace(seeds / "rule_parameters.csv", "red_min_failing,2,", "red_min_failing,3,")
+    replace(seeds / "health_indicators.csv", "H2,定制化方案,1,", "H2,定制化方案,2.5,")
+    rules = load_rules(seeds)
+    assert rules.parameter("red_min_failing") == 3
+    assert rules.indicator_weights() == {"H1": 1, "H2": 2.5, "H3": 1, "H4": 1}
+    assert rules.open_stage_orders() == [1, 2, 3, 4, 5]
+    assert rules.closed_stage_codes() == ["won", "lost"]
+    assert rules.expectation("min_not_red_share") == 0.5
+    with pytest.raises(KeyError, match="no row parameter = 'nope'"):
+        rules.parameter("nope")

@@ -1,8 +1,8 @@
-{#- One row: the days the customer-health history covers.
+{#- One row: where the customer-health history starts (it ends on the evaluation day,
+    int_evaluation_date).
     first_fact_date   = the earliest day any health source (meetings, documents, social
-                        interactions, deliveries) has a fact;
-    as_of_date        = var `customer_health_as_of` (YYYY-MM-DD) when given, else the latest such
-                        day;
+                        interactions, deliveries) has a fact known on the evaluation day;
+    latest_fact_date  = the latest such day (on or before the evaluation day);
     first_evaluated_date = first_fact_date + the longest 30-day-style window (H2, H3) - 1: before
                         it the windows reach back before the data begins and every customer would
                         look red. -#}
@@ -59,12 +59,7 @@ final as (
             'bounds.first_fact_date',
             'case when rules.h2_window_days > rules.h3_window_days
                 then rules.h2_window_days else rules.h3_window_days end - 1'
-        ) }} as first_evaluated_date,
-        {%- if var('customer_health_as_of', none) %}
-            cast('{{ var("customer_health_as_of") }}' as date) as as_of_date
-        {%- else %}
-            bounds.latest_fact_date as as_of_date
-        {%- endif %}
+        ) }} as first_evaluated_date
     from bounds
     cross join rules
 )

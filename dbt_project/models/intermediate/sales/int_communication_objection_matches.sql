@@ -17,12 +17,16 @@ with
 
 sales_logs as (
     select * from {{ ref('stg_crm__sales_logs') }}
-    where {{ loaded_since_last_build('_ingested_at') }}
+    where {{ loaded_since_last_build(
+        '_ingested_at', dated_column='log_at', built_dated_column='communicated_at'
+    ) }}
 ),
 
 messages as (
     select * from {{ ref('int_wecom_messages_keyed') }}
-    where {{ loaded_since_last_build('ingested_at') }}
+    where {{ loaded_since_last_build(
+        'ingested_at', dated_column='sent_at', built_dated_column='communicated_at'
+    ) }}
 ),
 
 keywords as (
@@ -32,12 +36,14 @@ keywords as (
 texts as (
     select
         log_id as communication_id,
+        log_at as communicated_at,
         _ingested_at as ingested_at,
         {{ sales_log_text() }} as communication_text
     from sales_logs
     union all
     select
         message_id as communication_id,
+        sent_at as communicated_at,
         ingested_at,
         coalesce(content, '') as communication_text
     from messages
@@ -46,6 +52,7 @@ texts as (
 matches as (
     select
         texts.communication_id,
+        texts.communicated_at,
         texts.ingested_at,
         keywords.objection_category,
         keywords.keyword
@@ -60,9 +67,10 @@ final as (
         objection_category,
         count(*) as matched_keyword_count,
         {{ lm_listagg('keyword', "'、'", 'order by keyword') }} as matched_keywords,
+        communicated_at,
         ingested_at
     from matches
-    group by communication_id, objection_category, ingested_at
+    group by communication_id, objection_category, communicated_at, ingested_at
 )
 
 select * from final

@@ -1,5 +1,5 @@
-{#- The calendar months (periods) the sales metrics are reported on: from the first lead, log or
-    opportunity to the last one. -#}
+{#- The calendar months (periods) the sales metrics are reported on: from the month of the first
+    opportunity to the evaluation day's month (month to date). -#}
 with
 
 opportunities as (

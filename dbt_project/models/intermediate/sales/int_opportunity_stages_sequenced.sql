@@ -8,12 +8,8 @@ stages as (
     select * from {{ ref('opportunity_stages') }}
 ),
 
-communications as (
-    select * from {{ ref('int_communications_unioned') }}
-),
-
-as_of as (
-    select max(communicated_at) as as_of_at from communications
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 sequenced as (
@@ -35,9 +31,11 @@ sequenced as (
 bounded as (
     select
         sequenced.*,
-        coalesce(sequenced.left_at, as_of.as_of_at) as until_at
+        cast(sequenced.entered_at as date) as entered_date,
+        -- the stage still held on the evaluation day counts to that day (local dates)
+        coalesce(cast(sequenced.left_at as date), evaluation.evaluation_date) as until_date
     from sequenced
-    cross join as_of
+    cross join evaluation
 ),
 
 final as (
@@ -53,12 +51,12 @@ final as (
         sequenced.left_at,
         sequenced.changed_by_rep_id,
         sequenced.recency_rank = 1 as is_current_stage,
-        {{ lm_datediff('sequenced.entered_at', 'sequenced.until_at', 'day') }}
+        {{ lm_datediff('sequenced.entered_date', 'sequenced.until_date', 'day') }}
             as days_in_stage,
         coalesce(
             stages.is_open
             and stages.max_days_in_stage is not null
-            and {{ lm_datediff('sequenced.entered_at', 'sequenced.until_at', 'day') }}
+            and {{ lm_datediff('sequenced.entered_date', 'sequenced.until_date', 'day') }}
             > stages.max_days_in_stage,
             false
         ) as is_stuck

@@ -39,6 +39,7 @@ quote_loads as (
 loads as (
     select
         all_sales_logs.log_id,
+        all_sales_logs.log_at,
         all_sales_logs._ingested_at as log_ingested_at,
         case
             when quote_loads.quotes_ingested_at > all_sales_logs._ingested_at
@@ -52,7 +53,7 @@ loads as (
 
 new_loads as (
     select * from loads
-    where {{ loaded_since_last_build('ingested_at') }}
+    where {{ loaded_since_last_build('ingested_at', dated_column='log_at') }}
 ),
 
 sales_logs as (

@@ -18,7 +18,7 @@ with
 
 messages as (
     select * from {{ ref('stg_wecom__messages') }}
-    where {{ loaded_since_last_build('_ingested_at') }}
+    where {{ loaded_since_last_build('_ingested_at', dated_column='sent_at') }}
 ),
 
 reps as (

@@ -1,9 +1,11 @@
-{#- Customer dimension (客户维度), one row per customer with its current owner, squad, region,
-    level and the key-customer (重点客户) evaluation as of the health as-of date. -#}
+{#- Customer dimension (客户维度), one row per customer created on or before the evaluation day,
+    with its owner, squad, region, level and the key-customer (重点客户) evaluation as of the
+    evaluation day. -#}
 with
 
 customers as (
     select * from {{ ref('stg_crm__customers') }}
+    where {{ is_known_on_evaluation_date('created_date') }}
 ),
 
 ownership_periods as (
@@ -26,8 +28,10 @@ orders as (
     select * from {{ ref('stg_erp__orders') }}
 ),
 
+-- the decision chain as the CRM knew it on the evaluation day
 contacts as (
     select * from {{ ref('stg_crm__contacts') }}
+    where {{ is_known_on_evaluation_date('created_at') }}
 ),
 
 decision_roles as (
@@ -38,8 +42,8 @@ key_industries as (
     select * from {{ ref('key_industries') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_customer_health_calendar') }}
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 rule_parameters as (
@@ -55,7 +59,7 @@ rules as (
     from rule_parameters
 ),
 
--- the owner at the end of the as-of day from the ownership history (a leaver's customer: the
+-- the owner at the end of the evaluation day from the ownership history (a leaver's customer: the
 -- acting squad lead, or nobody = 待分配); the CRM's owner field when the history has none
 current_owners as (
     select
@@ -63,8 +67,8 @@ current_owners as (
         ownership_periods.rep_id,
         ownership_periods.assignment_status
     from ownership_periods
-    cross join calendar
-    where {{ holds_at_end_of_day('ownership_periods', 'calendar.as_of_date') }}
+    cross join evaluation
+    where {{ holds_at_end_of_day('ownership_periods', 'evaluation.evaluation_date') }}
 ),
 
 trailing_purchases as (
@@ -72,12 +76,12 @@ trailing_purchases as (
         orders.customer_id,
         sum(orders.amount_cny) as purchase_cny
     from orders
-    cross join calendar
+    cross join evaluation
     cross join rules
     where
-        orders.order_date <= calendar.as_of_date
+        orders.order_date <= evaluation.evaluation_date
         and orders.order_date > {{ add_days(
-            'calendar.as_of_date', '0 - rules.key_customer_purchase_window_days'
+            'evaluation.evaluation_date', '0 - rules.key_customer_purchase_window_days'
         ) }}
     group by orders.customer_id
 ),
@@ -117,7 +121,7 @@ evaluated as (
         ) as decision_chain_completeness,
         rules.key_customer_min_purchase_cny,
         rules.key_customer_min_chain_completeness,
-        calendar.as_of_date as key_customer_as_of_date,
+        evaluation.evaluation_date as key_customer_as_of_date,
         case
             when current_owners.customer_id is not null then current_owners.rep_id
             else customers.owner_rep_id
@@ -125,7 +129,7 @@ evaluated as (
         coalesce(current_owners.assignment_status, 'assigned') as owner_assignment_status,
         key_industries.industry is not null as is_key_industry
     from customers
-    cross join calendar
+    cross join evaluation
     cross join rules
     cross join role_count
     left join regions

@@ -27,8 +27,8 @@ squad_lead_periods as (
     select * from {{ ref('int_squad_lead_periods') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_customer_health_calendar') }}
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 ownership_grants as (
@@ -234,10 +234,10 @@ all_grants as (
     select * from inherited_task_grants
 ),
 
--- in force at the end of the as-of day (a left day still ahead does not end a grant yet)
+-- in force at the end of the evaluation day (a left day still ahead does not end a grant yet)
 as_of as (
-    select cast({{ add_days('as_of_date', '1') }} as timestamp) as as_of_end
-    from calendar
+    select cast({{ add_days('evaluation_date', '1') }} as timestamp) as as_of_end
+    from evaluation
 ),
 
 final as (

@@ -1,7 +1,7 @@
 {#- Alert backtest (预警回测), one row per month in which red alerts opened: how many alerts were
     followed by churn (precision). An alert is followed by churn when its customer churned after
     it opened and no later than `churn_alert_lookback_days` after its last red day — the mirror of
-    the coverage rule. An alert is mature when that horizon has passed by the as-of date (or the
+    the coverage rule. An alert is mature when that horizon has passed by the evaluation day (or the
     customer churned): precision of recent months is provisional. -#}
 with
 
@@ -13,8 +13,8 @@ customers as (
     select * from {{ ref('stg_crm__customers') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_customer_health_calendar') }}
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 rule_parameters as (
@@ -33,25 +33,25 @@ judged as (
         {{ month_start('alerts.opened_date') }} as alert_month,
         coalesce(
             customers.churned_date > alerts.opened_date
-            and customers.churned_date <= calendar.as_of_date
+            and customers.churned_date <= evaluation.evaluation_date
             and customers.churned_date
             <= {{ add_days('alerts.last_red_date', 'rules.churn_alert_lookback_days') }},
             false
         ) as is_followed_by_churn,
         (
             {{ add_days('alerts.last_red_date', 'rules.churn_alert_lookback_days') }}
-            <= calendar.as_of_date
+            <= evaluation.evaluation_date
             and not alerts.is_open
         )
-        or coalesce(customers.churned_date <= calendar.as_of_date, false) as is_mature
+        or coalesce(customers.churned_date <= evaluation.evaluation_date, false) as is_mature
     from alerts
     inner join customers
         on alerts.customer_id = customers.customer_id
-    cross join calendar
+    cross join evaluation
     cross join rules
 ),
 
-final as (
+monthly as (
     select
         alert_month,
         cast(count(*) as integer) as alerts_opened,
@@ -64,6 +64,18 @@ final as (
         ) as precision_rate
     from judged
     group by alert_month
+),
+
+final as (
+    select
+        monthly.alert_month,
+        {{ partial_period_columns('monthly.alert_month', 'month') }},
+        monthly.alerts_opened,
+        monthly.alerts_followed_by_churn,
+        monthly.mature_alerts,
+        monthly.precision_rate
+    from monthly
+    cross join evaluation
 )
 
 select * from final

@@ -17,6 +17,10 @@ calendar as (
     select * from {{ ref('int_customer_health_calendar') }}
 ),
 
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
+),
+
 rule_parameters as (
     select * from {{ ref('rule_parameters') }}
 ),
@@ -35,10 +39,11 @@ churned as (
             as lookback_start
     from customers
     cross join calendar
+    cross join evaluation
     cross join rules
     where
         customers.churned_date > calendar.first_evaluated_date
-        and customers.churned_date <= calendar.as_of_date
+        and customers.churned_date <= evaluation.evaluation_date
 ),
 
 first_red_days as (
@@ -68,7 +73,7 @@ per_customer as (
         on churned.customer_id = first_red_days.customer_id
 ),
 
-final as (
+monthly as (
     select
         churn_month,
         cast(count(*) as integer) as churned_customers,
@@ -79,6 +84,18 @@ final as (
         percentile_cont(0.5) within group (order by lead_time_days) as median_lead_time_days
     from per_customer
     group by churn_month
+),
+
+final as (
+    select
+        monthly.churn_month,
+        {{ partial_period_columns('monthly.churn_month', 'month') }},
+        monthly.churned_customers,
+        monthly.covered_customers,
+        monthly.coverage_rate,
+        monthly.median_lead_time_days
+    from monthly
+    cross join evaluation
 )
 
 select * from final

@@ -23,37 +23,34 @@ reps as (
     select * from {{ ref('stg_crm__reps') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_customer_health_calendar') }}
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 bounds as (
     select
         min(invoices.invoice_date) as first_invoice_date,
-        max(calendar.as_of_date) as as_of_date
+        max(evaluation.evaluation_date) as evaluation_date
     from invoices
-    cross join calendar
+    cross join evaluation
 ),
 
 months as (
     select distinct
         {{ month_start('spine.date_day') }} as month_start
-    from ({{ customer_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.as_of_date') }})
-        as spine
+    from (
+        {{ customer_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
+    ) as spine
 ),
 
-month_bounds as (
-    select
-        month_start,
-        {{ add_days('month_start', '32') }} as month_plus_32
-    from months
-),
-
+-- the month's last day, or the evaluation day for the month still running (month to date:
+-- what fell due and was paid by then)
 month_ends as (
     select
-        month_start,
-        {{ add_days(month_start('month_plus_32'), '-1') }} as month_end
-    from month_bounds
+        months.month_start,
+        {{ period_end_date('months.month_start', 'month') }} as month_end
+    from months
+    cross join evaluation
 ),
 
 invoice_months as (
@@ -146,6 +143,7 @@ owners as (
 final as (
     select
         due_by_customer.month_start as collection_month,
+        {{ partial_period_columns('due_by_customer.month_start', 'month') }},
         due_by_customer.customer_id,
         owners.rep_id,
         reps.squad_id,
@@ -158,6 +156,7 @@ final as (
             as decimal(9, 4)
         ) as collection_rate
     from due_by_customer
+    cross join evaluation
     left join early_payments
         on
             due_by_customer.month_start = early_payments.month_start

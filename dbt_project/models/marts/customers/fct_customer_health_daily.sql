@@ -1,20 +1,28 @@
-{#- Customer health (客户健康度), one row per active customer per day, as of the end of that
-    day. Rules, thresholds and windows: business-rules.md "Customer health" and the
-    rule_parameters / health_indicators / decision_roles seeds.
+{#- Customer health (客户健康度), one row per active customer per day from the first evaluated
+    day to the evaluation day, each as of the end of its day. Thresholds, windows and weights:
+    the rule_parameters / health_indicators / decision_roles seeds (see _customers__models.yml).
     Incremental (a large history): a run recomputes whole days from `incremental_lookback_days`
-    before the latest day built to the as-of date (delete+insert by day); a full rebuild recomputes
-    every day and gives the same rows when nothing older than the window changed. -#}
+    before the latest day built to the evaluation day (delete+insert by day), and deletes the days
+    after the evaluation day (a run evaluating an earlier day than the last build); a full
+    rebuild recomputes every day and gives the same rows when nothing older than the window
+    changed. A day's row reads only facts dated on or before that day, so it does not depend on
+    the evaluation day. -#}
 {{ config(
     materialized='incremental',
     unique_key='health_date',
     incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    post_hook="{{ delete_after_evaluation_date('health_date') }}"
 ) }}
 
 with
 
 calendar as (
     select * from {{ ref('int_customer_health_calendar') }}
+),
+
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 customers as (
@@ -76,10 +84,17 @@ weights as (
     from health_indicators
 ),
 
+-- every day from the first evaluated day to the evaluation day
+bounds as (
+    select
+        calendar.first_evaluated_date,
+        evaluation.evaluation_date
+    from calendar
+    cross join evaluation
+),
+
 all_days as (
-    {{ customer_date_spine(
-        'calendar', 'calendar.first_evaluated_date', 'calendar.as_of_date'
-    ) }}
+    {{ customer_date_spine('bounds', 'bounds.first_evaluated_date', 'bounds.evaluation_date') }}
 ),
 
 recompute_from as (

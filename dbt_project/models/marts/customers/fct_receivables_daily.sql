@@ -1,5 +1,5 @@
 {#- Receivables aging (应收账款账龄), one row per customer per day with an outstanding balance,
-    from the first invoice day to the as-of date, as of the end of the day: invoice amounts minus
+    from the first invoice day to the evaluation day, as of the end of the day: invoice amounts minus
     the payments allocated to them (payment date ≤ D), split into the aging buckets of the spec by
     days overdue on D (D − due date): not due (≤ 0), 1–30, 31–60, 61–90, > 90. The rep is the
     customer's owner at the end of D (ownership history) and the squad is that rep's squad. -#}
@@ -21,20 +21,20 @@ reps as (
     select * from {{ ref('stg_crm__reps') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_customer_health_calendar') }}
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 bounds as (
     select
         min(invoices.invoice_date) as first_invoice_date,
-        max(calendar.as_of_date) as as_of_date
+        max(evaluation.evaluation_date) as evaluation_date
     from invoices
-    cross join calendar
+    cross join evaluation
 ),
 
 days as (
-    {{ customer_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.as_of_date') }}
+    {{ customer_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
 ),
 
 payments_running as (

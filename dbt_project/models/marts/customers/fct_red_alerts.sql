@@ -1,9 +1,9 @@
 {#- Red alerts (红色预警), one row per alert: opens on the first red day after a day that was not
     red (or on the customer's first evaluated day), closes on the first day that is not red.
     An alert still red on the customer's last active day before churn closes on the churn date
-    (close_reason churned); one still red on the as-of date stays open. The owner at the opening
+    (close_reason churned); one still red on the evaluation day stays open. The owner at the opening
     stays the fact of its day; the current owner is whoever holds the customer at the end of the
-    as-of day (open alerts: a leaver's pass to the squad lead, or 待分配) or of the last red day
+    evaluation day (open alerts: a leaver's pass to the squad lead, or 待分配) or of the last red day
     (closed alerts). -#}
 with
 
@@ -15,8 +15,8 @@ customers as (
     select * from {{ ref('stg_crm__customers') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_customer_health_calendar') }}
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 ownership_periods as (
@@ -89,13 +89,13 @@ closed as (
         case
             when red_runs.last_red_date < customer_last_days.last_evaluated_date
                 then {{ add_days('red_runs.last_red_date', '1') }}
-            when customers.churned_date <= calendar.as_of_date
+            when customers.churned_date <= evaluation.evaluation_date
                 then customers.churned_date
         end as closed_date,
         case
             when red_runs.last_red_date < customer_last_days.last_evaluated_date
                 then 'recovered'
-            when customers.churned_date <= calendar.as_of_date
+            when customers.churned_date <= evaluation.evaluation_date
                 then 'churned'
         end as close_reason
     from red_runs
@@ -103,17 +103,17 @@ closed as (
         on red_runs.customer_id = customer_last_days.customer_id
     inner join customers
         on red_runs.customer_id = customers.customer_id
-    cross join calendar
+    cross join evaluation
 ),
 
--- who holds each alert now: the customer's owner at the end of the as-of day while it is open,
+-- who holds each alert now: the customer's owner at the end of the evaluation day while it is open,
 -- else at the end of its last red day
 holding_days as (
     select
         red_runs.customer_id,
         red_runs.alert_number,
         case
-            when closed.closed_date is null then calendar.as_of_date
+            when closed.closed_date is null then evaluation.evaluation_date
             else red_runs.last_red_date
         end as holding_date
     from red_runs
@@ -121,7 +121,7 @@ holding_days as (
         on
             red_runs.customer_id = closed.customer_id
             and red_runs.alert_number = closed.alert_number
-    cross join calendar
+    cross join evaluation
 ),
 
 current_owners as (

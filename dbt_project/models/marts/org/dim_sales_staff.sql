@@ -1,5 +1,5 @@
 {#- The sales organisation (销售组织), one row per person on the roster. `is_active` is evaluated on
-    the as-of day of the marts (int_customer_health_calendar): hired on or before it and not left
+    the evaluation day of the marts (int_evaluation_date): hired on or before it and not left
     on or before it, so a leaving day still ahead keeps the person active until then. -#}
 with
 
@@ -15,8 +15,8 @@ regions as (
     select * from {{ ref('stg_crm__regions') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_customer_health_calendar') }}
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 final as (
@@ -31,10 +31,11 @@ final as (
         reps.hired_date,
         reps.left_date,
         coalesce(reps.region_id, squads.region_id) as region_id,
-        calendar.as_of_date as active_as_of_date,
-        {{ is_active_on('reps.hired_date', 'reps.left_date', 'calendar.as_of_date') }} as is_active
+        evaluation.evaluation_date as active_as_of_date,
+        {{ is_active_on('reps.hired_date', 'reps.left_date', 'evaluation.evaluation_date') }}
+            as is_active
     from reps
-    cross join calendar
+    cross join evaluation
     left join squads
         on reps.squad_id = squads.squad_id
     left join regions

@@ -14,6 +14,10 @@ regions as (
     select * from {{ ref('stg_crm__regions') }}
 ),
 
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
+),
+
 won as (
     select
         contracts.contract_id,
@@ -37,22 +41,24 @@ won as (
 
 final as (
     select
-        region_id,
-        region_name,
-        month_start,
-        won_month,
-        contract_id,
-        opportunity_id,
-        customer_id,
-        customer_name,
-        owner_rep_id,
-        approved_at,
-        won_amount_cny,
-        sum(won_amount_cny) over (
-            partition by region_id, month_start
+        won.region_id,
+        won.region_name,
+        won.month_start,
+        won.won_month,
+        {{ partial_period_columns('won.month_start', 'month') }},
+        won.contract_id,
+        won.opportunity_id,
+        won.customer_id,
+        won.customer_name,
+        won.owner_rep_id,
+        won.approved_at,
+        won.won_amount_cny,
+        sum(won.won_amount_cny) over (
+            partition by won.region_id, won.month_start
         ) as region_month_revenue_cny,
-        count(*) over (partition by region_id, month_start) as region_month_won_count
+        count(*) over (partition by won.region_id, won.month_start) as region_month_won_count
     from won
+    cross join evaluation
 )
 
 select * from final

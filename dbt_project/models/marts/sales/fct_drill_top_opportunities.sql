@@ -1,5 +1,7 @@
 {#- Drill step 2 (区域前N大在途商机): each region's top drill_top_opportunities open opportunities by
-    amount, with the current stage, days in it and the stuck flag (fct_opportunity_stage_history). -#}
+    amount, with the stage on the evaluation day, days in it and the stuck flag
+    (fct_opportunity_stage_history; the CRM's stage when the history has none). An opportunity
+    created after the evaluation day is not there yet; one closed after it is still open. -#}
 with
 
 opportunities as (
@@ -29,6 +31,7 @@ reps as (
 current_stage as (
     select
         opportunity_id,
+        stage_code,
         entered_at,
         days_in_stage,
         max_days_in_stage,
@@ -37,13 +40,23 @@ current_stage as (
     where is_current_stage
 ),
 
+opportunity_stages as (
+    select
+        opportunities.*,
+        coalesce(current_stage.stage_code, opportunities.stage_code) as stage_on_evaluation_date
+    from opportunities
+    left join current_stage
+        on opportunities.opportunity_id = current_stage.opportunity_id
+    where {{ is_known_on_evaluation_date('opportunities.created_at') }}
+),
+
 open_opportunities as (
     select
         opportunities.opportunity_id,
         opportunities.opportunity_name,
         opportunities.customer_id,
         opportunities.owner_rep_id,
-        opportunities.stage_code,
+        opportunities.stage_on_evaluation_date as stage_code,
         opportunities.amount_cny,
         opportunities.product_model,
         opportunities.created_at,
@@ -56,9 +69,9 @@ open_opportunities as (
             partition by customers.region_id
             order by opportunities.amount_cny desc, opportunities.opportunity_id asc
         ) as opportunity_rank
-    from opportunities
+    from opportunity_stages as opportunities
     inner join stages
-        on opportunities.stage_code = stages.stage_code
+        on opportunities.stage_on_evaluation_date = stages.stage_code
     inner join customers
         on opportunities.customer_id = customers.customer_id
     left join regions

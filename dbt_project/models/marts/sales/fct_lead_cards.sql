@@ -24,8 +24,8 @@ squad_lead_periods as (
     select * from {{ ref('int_squad_lead_periods') }}
 ),
 
-calendar as (
-    select * from {{ ref('int_customer_health_calendar') }}
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 settings as (
@@ -41,7 +41,7 @@ converted as (
     group by lead_id
 ),
 
--- who follows an open lead up now: its follow-up rep while active on the as-of day; a leaver's
+-- who follows an open lead up now: its follow-up rep while active on the evaluation day; a leaver's
 -- open lead passes to the acting lead of the rep's squad, or to nobody (待分配)
 follow_up_states as (
     select
@@ -52,10 +52,10 @@ follow_up_states as (
         coalesce(lead_statuses.is_open, true) as is_open,
         not coalesce(lead_statuses.is_open, true)
         or leads.follow_up_rep_id is null
-        or {{ is_active_on('reps.hired_date', 'reps.left_date', 'calendar.as_of_date') }}
+        or {{ is_active_on('reps.hired_date', 'reps.left_date', 'evaluation.evaluation_date') }}
             as keeps_follow_up
     from leads
-    cross join calendar
+    cross join evaluation
     left join lead_statuses
         on leads.lead_status = lead_statuses.lead_status
     left join reps
@@ -63,7 +63,7 @@ follow_up_states as (
     left join squad_lead_periods
         on
             reps.squad_id = squad_lead_periods.squad_id
-            and {{ holds_at_end_of_day('squad_lead_periods', 'calendar.as_of_date') }}
+            and {{ holds_at_end_of_day('squad_lead_periods', 'evaluation.evaluation_date') }}
 ),
 
 current_follow_ups as (

@@ -27,6 +27,10 @@ cases as (
     select * from {{ ref('stg_crm__success_cases') }}
 ),
 
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
+),
+
 lost as (
     select
         opportunities.opportunity_id,
@@ -100,6 +104,7 @@ latest_case as (
 final as (
     select
         lost_by_cell.month_start,
+        {{ partial_period_columns('lost_by_cell.month_start', 'month') }},
         lost_by_cell.region_id,
         lost_by_cell.region_name,
         categories.objection_category,
@@ -112,6 +117,7 @@ final as (
         / lost_by_cell.lost_opportunity_count as mention_share
     from lost_by_cell
     cross join categories
+    cross join evaluation
     left join mentioning_by_cell
         on
             lost_by_cell.month_start = mentioning_by_cell.month_start

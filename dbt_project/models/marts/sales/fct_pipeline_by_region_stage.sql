@@ -16,13 +16,33 @@ stages as (
     select * from {{ ref('opportunity_stages') }}
 ),
 
+stage_history as (
+    select * from {{ ref('int_opportunity_stages_sequenced') }}
+),
+
+-- the stage on the evaluation day (the CRM's stage when the history has none): an opportunity
+-- created after it is not there yet, one closed after it is still open
+opportunity_stages as (
+    select
+        opportunities.opportunity_id,
+        opportunities.customer_id,
+        opportunities.amount_cny,
+        coalesce(stage_history.stage_code, opportunities.stage_code) as stage_code
+    from opportunities
+    left join stage_history
+        on
+            opportunities.opportunity_id = stage_history.opportunity_id
+            and stage_history.is_current_stage
+    where {{ is_known_on_evaluation_date('opportunities.created_at') }}
+),
+
 open_opportunities as (
     select
         opportunities.opportunity_id,
         opportunities.amount_cny,
         opportunities.stage_code,
         customers.region_id
-    from opportunities
+    from opportunity_stages as opportunities
     inner join stages
         on opportunities.stage_code = stages.stage_code
     inner join customers

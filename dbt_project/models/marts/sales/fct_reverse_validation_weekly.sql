@@ -4,7 +4,11 @@ daily as (
     select * from {{ ref('fct_reverse_validation_daily') }}
 ),
 
-final as (
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
+),
+
+weekly as (
     select
         rep_id,
         rep_name,
@@ -17,6 +21,22 @@ final as (
         sum(wecom_customer_count) as wecom_customer_count
     from daily
     group by rep_id, rep_name, squad_id, week_start
+),
+
+final as (
+    select
+        weekly.rep_id,
+        weekly.rep_name,
+        weekly.squad_id,
+        weekly.week_start,
+        {{ partial_period_columns('weekly.week_start', 'week') }},
+        weekly.rep_day_count,
+        weekly.flagged_day_count,
+        weekly.flagged_day_share,
+        weekly.reported_customer_count,
+        weekly.wecom_customer_count
+    from weekly
+    cross join evaluation
 )
 
 select * from final

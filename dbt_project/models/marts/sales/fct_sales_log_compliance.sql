@@ -14,7 +14,7 @@ with
 -- ingested_at is per log, so this keeps every field row of the logs (re)checked since then
 log_fields as (
     select * from {{ ref('int_sales_log_fields_checked') }}
-    where {{ loaded_since_last_build('ingested_at') }}
+    where {{ loaded_since_last_build('ingested_at', dated_column='log_at') }}
 ),
 
 final as (

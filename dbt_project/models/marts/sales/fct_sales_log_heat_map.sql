@@ -18,6 +18,10 @@ templates as (
     select * from {{ ref('sales_log_templates') }}
 ),
 
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
+),
+
 logs as (
     select
         sales_logs.log_id,
@@ -31,10 +35,6 @@ logs as (
     inner join customers
         on sales_logs.customer_id = customers.customer_id
     where sales_logs.log_at is not null and sales_logs.template_code is not null
-),
-
-as_of as (
-    select cast(max(log_at) as date) as as_of_date from logs
 ),
 
 log_counts as (
@@ -94,14 +94,14 @@ conversion_cells as (
         max(
             case
                 when
-                    {{ lm_datediff('conversions.week_start', 'as_of.as_of_date', 'day') }}
+                    {{ lm_datediff('conversions.week_start', 'evaluation.evaluation_date', 'day') }}
                     >= 6 + {{ rule_parameter('demo_conversion_window_days') }}
                     then 1
                 else 0
             end
         ) = 1 as is_window_complete
     from conversions
-    cross join as_of
+    cross join evaluation
     group by conversions.region_id, conversions.week_start
 ),
 
@@ -150,6 +150,7 @@ final as (
         log_counts.template_code,
         coalesce(templates.template_name, log_counts.template_code) as template_name,
         log_counts.week_start,
+        {{ partial_period_columns('log_counts.week_start', 'week') }},
         log_counts.log_count,
         log_counts.customer_count,
         log_counts.rep_count,
@@ -166,6 +167,7 @@ final as (
             false
         ) as is_flagged_low_conversion
     from log_counts
+    cross join evaluation
     left join regions
         on log_counts.region_id = regions.region_id
     left join templates

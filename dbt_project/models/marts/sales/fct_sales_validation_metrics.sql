@@ -14,8 +14,10 @@ leads as (
     select * from {{ ref('int_leads_responded') }}
 ),
 
+-- an opportunity created after the evaluation day is not there yet (closed after it: still open)
 opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
+    where {{ is_known_on_evaluation_date('created_at') }}
 ),
 
 log_fields as (
@@ -28,6 +30,10 @@ key_nodes as (
 
 case_uses as (
     select * from {{ ref('stg_crm__case_library_uses') }}
+),
+
+evaluation as (
+    select * from {{ ref('int_evaluation_date') }}
 ),
 
 settings as (
@@ -44,10 +50,12 @@ scope_months as (
     select distinct
         months.month_start,
         months.next_month_start,
+        {{ partial_period_columns('months.month_start', 'month') }},
         rep_scopes.scope_type,
         rep_scopes.scope_id
     from months
     cross join rep_scopes
+    cross join evaluation
 ),
 
 -- leads: ordered by response minutes, untouched (+∞) last
@@ -286,6 +294,9 @@ reuse_metrics as (
 joined as (
     select
         scope_months.month_start,
+        scope_months.period_end_date,
+        scope_months.days_covered,
+        scope_months.is_partial_period,
         scope_months.scope_type,
         scope_months.scope_id,
         lead_metrics.median_response_minutes,
@@ -355,6 +366,9 @@ rated as (
 final as (
     select
         month_start,
+        period_end_date,
+        days_covered,
+        is_partial_period,
         scope_type,
         scope_id,
         lead_count,

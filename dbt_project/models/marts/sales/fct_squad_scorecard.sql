@@ -36,7 +36,7 @@ red_alerts_monthly as (
     group by reps.squad_id, cast({{ lm_date_trunc('month', 'red_alerts.opened_date') }} as date)
 ),
 
--- overdue receivables on the month's last balance day (month end, or the as-of day)
+-- overdue receivables on the month's last balance day (month end, or the evaluation day)
 month_last_balance_days as (
     select
         cast({{ lm_date_trunc('month', 'balance_date') }} as date) as month_start,
@@ -77,6 +77,9 @@ reverse_monthly as (
 scored as (
     select
         metrics.month_start,
+        metrics.period_end_date,
+        metrics.days_covered,
+        metrics.is_partial_period,
         metrics.scope_id as squad_id,
         squads.squad_name,
         squads.region_id,

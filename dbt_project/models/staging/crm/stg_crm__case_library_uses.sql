@@ -19,6 +19,8 @@ final as (
         action as use_action,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('used_at') }}
 )
 
 select * from final

@@ -18,6 +18,9 @@ final as (
         _source_file,
         _ingested_at
     from latest
+    -- a quote line is dated by its sales log: known when the log is (on or before the
+    -- evaluation day)
+    where log_id in (select known_logs.log_id from {{ ref('stg_crm__sales_logs') }} as known_logs)
 )
 
 select * from final

@@ -16,9 +16,13 @@ final as (
         region_id,
         level as customer_level,
         annual_purchase_cny,
-        status as customer_status,
+        -- churned after the evaluation day: still active on it
+        case
+            when not {{ is_known_on_evaluation_date('churned_date') }} then 'active'
+            else status
+        end as customer_status,
         created_date,
-        churned_date,
+        {{ as_known_on_evaluation_date('churned_date') }} as churned_date,
         owner_rep_id,
         city,
         payment_terms_days,

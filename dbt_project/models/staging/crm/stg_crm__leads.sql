@@ -26,6 +26,8 @@ final as (
         status as lead_status,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('created_at') }}
 )
 
 select * from final

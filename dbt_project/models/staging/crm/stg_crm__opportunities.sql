@@ -19,8 +19,11 @@ final as (
         product_model,
         lead_id,
         created_at,
-        closed_at,
-        close_reason,
+        -- closed after the evaluation day: still open on it (its stage on the day comes from
+        -- the stage history, int_opportunity_stages_sequenced)
+        {{ as_known_on_evaluation_date('closed_at') }} as closed_at,
+        case when {{ is_known_on_evaluation_date('closed_at') }} then close_reason end
+            as close_reason,
         _source_file
     from latest
 )

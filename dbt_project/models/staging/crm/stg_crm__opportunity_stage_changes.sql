@@ -17,6 +17,8 @@ final as (
         changed_by_rep_id,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('entered_at') }}
 )
 
 select * from final

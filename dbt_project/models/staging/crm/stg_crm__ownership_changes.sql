@@ -18,6 +18,8 @@ final as (
         reason as change_reason,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('changed_at') }}
 )
 
 select * from final

@@ -19,6 +19,8 @@ final as (
         published_date,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('published_date') }}
 )
 
 select * from final

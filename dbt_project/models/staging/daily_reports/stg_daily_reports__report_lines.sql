@@ -22,6 +22,8 @@ final as (
         note,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('report_date') }}
 )
 
 select * from final

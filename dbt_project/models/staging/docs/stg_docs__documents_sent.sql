@@ -21,6 +21,8 @@ final as (
         opportunity_id,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('sent_at') }}
 )
 
 select * from final

@@ -19,6 +19,8 @@ final as (
         invoice_type,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('invoice_date') }}
 )
 
 select * from final

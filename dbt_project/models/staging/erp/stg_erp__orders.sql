@@ -23,6 +23,8 @@ final as (
         rep_id,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('order_date') }}
 )
 
 select * from final

@@ -15,12 +15,15 @@ final as (
         product_model,
         serial_no,
         reported_at,
-        completed_at,
+        -- completed after the evaluation day: still open on it
+        {{ as_known_on_evaluation_date('completed_at') }} as completed_at,
         fault_description,
         resolution,
         engineer_rep_id,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('reported_at') }}
 )
 
 select * from final

@@ -21,6 +21,8 @@ final as (
         next_step,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('visit_date') }}
 )
 
 select * from final

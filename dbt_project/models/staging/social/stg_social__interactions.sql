@@ -20,6 +20,8 @@ final as (
         post_title,
         _source_file
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('occurred_at') }}
 )
 
 select * from final

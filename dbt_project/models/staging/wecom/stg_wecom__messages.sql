@@ -22,6 +22,8 @@ final as (
         _source_file,
         _ingested_at
     from latest
+    -- facts dated after the evaluation day are not known yet
+    where {{ is_known_on_evaluation_date('msgtime') }}
 )
 
 select * from final
