@@ -51,7 +51,8 @@ final as (
         sum(won_amount_cny) over (
             partition by region_id, month_start
         ) as region_month_revenue_cny,
-        count(*) over (partition by region_id, month_start) as region_month_won_count
+        count(*) over (partition by region_id, month_start) as region_month_won_count,
+        {{ month_label('month_start') }} as won_month_label
     from won
 )
 
