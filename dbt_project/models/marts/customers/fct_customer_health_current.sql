@@ -2,6 +2,20 @@
     customer, its owner and region by name, the status as 红/黄/绿, the failing indicators by name,
     the evidence of each indicator as text with its unit (✓ passes, ✗ fails) and since when an open
     red alert runs. Customers not evaluated on the as-of day (churned, prospects) are not here. -#}
+{#- '30天内 1 份 ✗': a count in an indicator's window, with its unit and whether it passes. -#}
+{% macro window_count_text(window_days, count, unit, is_passing) -%}
+    concat(
+        concat(
+            concat(
+                concat(cast(cast({{ window_days }} as integer) as varchar), '天内 '),
+                cast({{ count }} as varchar)
+            ),
+            ' {{ unit }}'
+        ),
+        case when {{ is_passing }} then ' ✓' else ' ✗' end
+    )
+{%- endmacro %}
+
 with
 
 health as (
@@ -77,26 +91,14 @@ final as (
                 case when current_health.h1_is_passing then ' ✓' else ' ✗' end
             )
         end as h1_evidence,
-        concat(
-            concat(
-                concat(
-                    concat(cast(cast(rules.h2_window_days as integer) as varchar), '天内 '),
-                    cast(current_health.h2_proposal_count as varchar)
-                ),
-                ' 份'
-            ),
-            case when current_health.h2_is_passing then ' ✓' else ' ✗' end
-        ) as h2_evidence,
-        concat(
-            concat(
-                concat(
-                    concat(cast(cast(rules.h3_window_days as integer) as varchar), '天内 '),
-                    cast(current_health.h3_interaction_count as varchar)
-                ),
-                ' 次'
-            ),
-            case when current_health.h3_is_passing then ' ✓' else ' ✗' end
-        ) as h3_evidence,
+        {{ window_count_text(
+            'rules.h2_window_days', 'current_health.h2_proposal_count', '份',
+            'current_health.h2_is_passing'
+        ) }} as h2_evidence,
+        {{ window_count_text(
+            'rules.h3_window_days', 'current_health.h3_interaction_count', '次',
+            'current_health.h3_is_passing'
+        ) }} as h3_evidence,
         case
             when not current_health.h4_is_applicable then '无交付，不计'
             else concat(

@@ -82,13 +82,14 @@ talk_track_choices as (
 ),
 
 -- the success case speaks to the customer's industry first
-case_choices as (
+case_candidates as (
     select
         mentioned.communication_id,
         mentioned.opportunity_id,
         mentioned.objection_category,
         cases.case_id,
         cases.title,
+        cases.published_date,
         case
             when
                 cases.industry = mentioned.industry
@@ -97,30 +98,22 @@ case_choices as (
             when cases.industry = mentioned.industry then 2
             when cases.product_model = mentioned.product_model then 3
             else 4
-        end as match_tier,
-        row_number() over (
-            partition by
-                mentioned.opportunity_id,
-                mentioned.communication_id,
-                mentioned.objection_category
-            order by
-                case
-                    when
-                        cases.industry = mentioned.industry
-                        and cases.objection_category = mentioned.objection_category
-                        then 1
-                    when cases.industry = mentioned.industry then 2
-                    when cases.product_model = mentioned.product_model then 3
-                    else 4
-                end,
-                cases.published_date desc,
-                cases.case_id desc
-        ) as choice_rank
+        end as match_tier
     from mentioned
     inner join cases
         on
             mentioned.industry = cases.industry
             or mentioned.objection_category = cases.objection_category
+),
+
+case_choices as (
+    select
+        *,
+        row_number() over (
+            partition by opportunity_id, communication_id, objection_category
+            order by match_tier asc, published_date desc, case_id desc
+        ) as choice_rank
+    from case_candidates
 ),
 
 objections as (
