@@ -23,7 +23,7 @@ SUPERSET_PORT ?= 8088
 DAGSTER_PORT ?= 3000
 
 .PHONY: help setup uv system-deps parse generate pipeline superset demo serve test lint format \
-	contract-doc docs clean bench
+	contract-doc docs clean bench screenshots
 
 help:
 	@echo "make demo    set up both environments, generate the sample company, run every asset,"
@@ -31,6 +31,7 @@ help:
 	@echo "make serve   Superset on http://127.0.0.1:$(SUPERSET_PORT), Dagster on http://127.0.0.1:$(DAGSTER_PORT)"
 	@echo "make test    the whole test suite (real dbt, DuckDB, Superset server and Chromium)"
 	@echo "make lint    ruff and SQLFluff"
+	@echo "make screenshots  redraw the README's pictures of every board (docs/screenshots/)"
 	@echo "make docs    the dbt docs site as one offline page (after make demo)"
 
 # --- environments -----------------------------------------------------------------------------
@@ -98,6 +99,12 @@ serve: superset
 # --- quality ----------------------------------------------------------------------------------
 test: system-deps setup
 	LASTMILE_DBT_TARGET=ci .venv/bin/pytest
+
+# The README's pictures of every board (docs/screenshots/<slug>.png), as each role sees them on
+# the test sample: the browser test per role draws them (real pipeline, Superset and Chromium).
+screenshots: system-deps setup
+	LASTMILE_DBT_TARGET=ci LASTMILE_README_SCREENSHOTS=docs/screenshots .venv/bin/pytest \
+		tests/dashboards/test_browser.py -k each_role_sees_every_chart
 
 lint: setup
 	.venv/bin/ruff format --check .

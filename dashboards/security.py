@@ -3,8 +3,9 @@ design). Called by bootstrap.py inside its Superset app context, after the bundl
 
     apply_security(config, serve_db, passwords_file)
 
-Idempotent: roles are rebuilt, roster users created or updated (never their passwords once
-set), every RLS filter whose name starts with "lastmile:" is deleted and recreated.
+Idempotent: roles are rebuilt, each dashboard's roles set to the roles whose `boards` name it
+(DASHBOARD_RBAC), roster users created or updated (never their passwords once set), every RLS
+filter whose name starts with "lastmile:" is deleted and recreated.
 
 Only the standard library is imported at module level (bootstrap.py's promise); yaml, duckdb
 and Superset's models are imported inside the functions.
@@ -212,6 +213,25 @@ def _sync_roles(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return roles, hidden
 
 
+def _sync_dashboard_roles(config: dict[str, Any], roles: dict[str, Any]) -> list[str]:
+    """Each imported dashboard's roles are exactly the Lastmile roles whose `boards` name it
+    (DASHBOARD_RBAC): a role lists and opens only its boards. Returns one line per dashboard."""
+    from superset import db
+    from superset.models.dashboard import Dashboard
+
+    summary = []
+    for dashboard in db.session.query(Dashboard).order_by(Dashboard.slug).all():
+        holders = [
+            roles[name]
+            for name, spec in config["roles"].items()
+            if spec.get("boards") == "all" or dashboard.slug in spec.get("boards", [])
+        ]
+        dashboard.roles = holders
+        summary.append(f"{dashboard.slug}: {', '.join(role.name for role in holders) or 'admin'}")
+    db.session.commit()
+    return summary
+
+
 def _sync_users(people: list[Person], passwords: dict[str, str], roles: dict[str, Any]) -> None:
     from superset import db, security_manager
     from werkzeug.security import check_password_hash
@@ -326,10 +346,13 @@ def apply_security(serve_db: Path, passwords_file: Path, path: Path = SECURITY_F
     people = read_roster(config, serve_db)
     passwords = ensure_passwords(passwords_file, [person.username for person in people])
     roles, hidden = _sync_roles(config)
+    boards = _sync_dashboard_roles(config, roles)
     _sync_users(people, passwords, roles)
     summary = _sync_rls(config, roles)
     counts = {name: sum(p.role == name and p.active for p in people) for name in roles}
     print(f"security: {len(people)} logins ({counts}), passwords in {passwords_file}")
+    for line in boards:
+        print(f"  board {line}")
     for line in summary:
         print(f"  rls  {line}")
     for line in hidden:

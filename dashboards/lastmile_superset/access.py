@@ -6,17 +6,24 @@ chart-data API (``datasource.type = "query"``), drill-to-detail samples or explo
 its rows without row-level security, which SQL Lab does not apply. Here an SQL Lab query or saved
 query is readable by the user who made it and nobody else, on every path that goes through
 ``raise_for_access`` (all of Superset's data paths do).
+
+And a cached chart answer is its user's, of one version of the served file: every query's cache
+key carries the login and the served DuckDB file's identity (inode, size, modification time), so
+a cached answer is never shown to anyone else, and the first query after a publish (which swaps a
+new file in) reads the new file.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from flask import current_app
 from superset.commands.dataset.exceptions import DatasetAccessDeniedError
 from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
 from superset.exceptions import SupersetSecurityException
 from superset.security import SupersetSecurityManager
-from superset.utils.core import get_user_id
+from superset.utils.core import get_user_id, get_username
 
 
 def _owner_id(candidate: Any) -> tuple[bool, int | None]:
@@ -47,7 +54,26 @@ class SqlLabAccessDeniedError(SupersetSecurityException, DatasetAccessDeniedErro
         )
 
 
+def served_file_version(path: str) -> str:
+    """The served file's identity: a publish swaps a new file in (another inode)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
+
+
 class LastmileSecurityManager(SupersetSecurityManager):
+    def get_rls_cache_key(self, datasource: Any) -> list[str]:
+        """Part of every chart query's cache key (Superset adds the row-level-security clauses
+        here): also the login and the version of the served file."""
+        served = current_app.config.get("LASTMILE_SERVE_DB", "")
+        return [
+            *super().get_rls_cache_key(datasource),
+            f"user:{get_username() or ''}",
+            f"served:{served_file_version(served)}",
+        ]
+
     def raise_for_access(self, *args: Any, **kwargs: Any) -> None:
         query_context = kwargs.get("query_context")
         viz = kwargs.get("viz")

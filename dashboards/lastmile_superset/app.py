@@ -1,8 +1,9 @@
-"""The WSGI app gunicorn serves (dashboards/serve.py): Superset's, with JSON API errors.
+"""The WSGI app gunicorn serves (dashboards/serve.py): Superset's, with JSON API errors and
+corrected Chinese table labels.
 
 Superset registers its error handlers at the very end of its app factory, after the
 FLASK_APP_MUTATOR hook, so ours (lastmile_superset/errors.py) are registered here, once the
-factory returned.
+factory returned; so is the corrected zh language pack (lastmile_superset/translations.py).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 def create_app() -> Any:
     from superset.app import create_app as create_superset_app
 
+    from lastmile_superset import translations
     from lastmile_superset.errors import register_error_handlers
 
     app = create_superset_app()
     register_error_handlers(app)
+    translations.install(app)
     return app

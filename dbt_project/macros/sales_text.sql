@@ -23,11 +23,29 @@
     )
 {%- endmacro %}
 
-{#- What a sales log says, as one text: summary, notes and recording summary (objection mining and
-    the drill path read the same text). -#}
+{#- What a sales log says, as one text: summary, notes and recording summary (what the drill path
+    shows). -#}
 {% macro sales_log_text() -%}
     concat(
         concat(coalesce(summary, ''), ' '),
         concat(concat(coalesce(notes, ''), ' '), coalesce(recording_summary, ''))
+    )
+{%- endmacro %}
+
+{#- What a sales log records of the customer, as one text: customer needs, notes and recording
+    summary (objection mining reads the customer's words only; the summary is the rep's account of
+    the visit). -#}
+{% macro sales_log_customer_text() -%}
+    concat(
+        concat(coalesce(customer_needs, ''), ' '),
+        concat(concat(coalesce(notes, ''), ' '), coalesce(recording_summary, ''))
+    )
+{%- endmacro %}
+
+{#- How many times `part` occurs in `text` (0 when either is null). -#}
+{% macro occurrences(text, part) -%}
+    coalesce(
+        (length({{ text }}) - length(replace({{ text }}, {{ part }}, ''))) / length({{ part }}),
+        0
     )
 {%- endmacro %}

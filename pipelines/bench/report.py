@@ -574,18 +574,20 @@ def render_markdown(results: dict) -> str:
             "",
             "### Boards drawn in headless Chromium",
             "",
-            f"Logged in as {superset.get('board_login', '?')}; from navigation start to every "
-            "chart drawn (canvas, table rows or big number; no loading indicator), on the page's "
-            "clock. *first*: the first visit (untimed in the verdict); then "
+            "Each board drawn by a login of the role that reads it "
+            f"({superset.get('board_login', '?')}; row-level security applied); from navigation "
+            "start to every chart drawn (canvas, table rows or big number; no loading indicator), "
+            "on the page's clock. *first*: the first visit (untimed in the verdict); then "
             f"{len(superset['boards'][0].get('runs_ms', []))} timed visits.",
             "",
         ]
         out.append(
             table(
-                ["board", "charts", "first ms", "median ms", "max ms", "≤ 3 s (median)"],
+                ["board", "role", "charts", "first ms", "median ms", "max ms", "≤ 3 s (median)"],
                 [
                     [
                         b["board"],
+                        b.get("role", "?"),
                         str(b["charts"]),
                         fmt_ms(b.get("first_ms")),
                         fmt_ms(b.get("median_ms")),
@@ -594,7 +596,7 @@ def render_markdown(results: dict) -> str:
                     ]
                     for b in superset["boards"]
                 ],
-                right={1, 2, 3, 4},
+                right={2, 3, 4, 5},
             )
         )
 

@@ -10,10 +10,12 @@ then measures over HTTP, and drives Debian's headless Chromium with Playwright.
   board loads (no filter), then as after the drill clicks (the cross-filters on ``region_name``
   and ``opportunity_id`` that a click on an earlier chart sends to the charts showing those
   columns). One untimed warm-up request per variant, then ``repeats`` timed ones.
-- Boards: log in through the form as the roster's sales director (a manager's view, row-level
-  security applied), open each dashboard, and time from navigation start (the page's
-  ``performance.now()`` origin) until every chart is drawn (canvas, table rows or big number,
-  no loading indicator); one untimed first visit per board, then ``repeats`` timed visits.
+- Boards: log in through the form as the role that reads each board (dashboards/security.yaml:
+  the reps' board as the rep who sees the most customers, the squad leads' as such a squad lead,
+  the company boards as the roster's sales director; row-level security applied), open each
+  dashboard, and time from navigation start (the page's ``performance.now()`` origin) until every
+  chart is drawn (canvas, table rows or big number, no loading indicator); one untimed first
+  visit per board, then ``repeats`` timed visits.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pipelines.config import REPO_ROOT
 
 DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 BUNDLE_DIR = DASHBOARDS_DIR / "bundle"
+SECURITY_FILE = DASHBOARDS_DIR / "security.yaml"
 SUPERSET_PYTHON = REPO_ROOT / ".venv-superset" / "bin" / "python"
 CHROMIUM = Path("/usr/bin/chromium")
 DRILL_SLUG = "drill-through"
@@ -314,7 +317,8 @@ def drill_values(serve_db: Path) -> dict[str, Any]:
             "select top.region_name, top.opportunity_id "
             "from marts.fct_drill_top_opportunities as top left join ("
             "select opportunity_id, count(*) as mentions from marts.fct_drill_objections "
-            "group by 1) as objections on top.opportunity_id = objections.opportunity_id "
+            "where has_objection group by 1) as objections "
+            "on top.opportunity_id = objections.opportunity_id "
             "order by coalesce(objections.mentions, 0) desc, top.amount_cny desc limit 1"
         ).fetchone()
     return {"region_name": row[0], "opportunity_id": row[1]} if row else {}
@@ -382,19 +386,55 @@ def chart_data_latency(
 # --- boards in Chromium -------------------------------------------------------------------------
 
 
-def manager_login(server: Server, serve_db: Path) -> tuple[str, str, str]:
-    """(username, password, who) of the roster's active sales director, else the admin."""
+def board_roles(security_file: Path = SECURITY_FILE) -> dict[str, str]:
+    """Board slug → the Superset role that reads it: the first role of dashboards/security.yaml
+    that names the board in its `boards` (a role with `boards: all` only when none names it)."""
+    roles = yaml.safe_load(security_file.read_text(encoding="utf-8"))["roles"]
+    named = {
+        slug: name
+        for name, role in reversed(list(roles.items()))
+        if isinstance(role.get("boards"), list)
+        for slug in role["boards"]
+    }
+    everything = next((name for name, role in roles.items() if role.get("boards") == "all"), None)
+    return {slug: named.get(slug, everything) for slug in [b.slug for b in load_boards()]}
+
+
+def role_login(serve_db: Path, role: str, security_file: Path = SECURITY_FILE) -> str:
+    """The roster login that shows a role's boards with the most rows: among the active people
+    whose CRM role maps to ``role`` (security.yaml roster_roles), the one who may see the most
+    customers through the role's customer scope (for a role that sees all rows, the first by id;
+    for a role only extra_users hold, that login)."""
     import duckdb
 
+    config = yaml.safe_load(security_file.read_text(encoding="utf-8"))
+    crm_roles = [crm for crm, mapped in config["roster_roles"].items() if mapped == role]
+    if not crm_roles:
+        return next(user["username"] for user in config["extra_users"] if user["role"] == role)
+    clause = next(
+        (s["clauses"].get(role) for s in config["scopes"] if s["column"] == "customer_id"), None
+    )
+    listed = ", ".join(f"'{crm}'" for crm in crm_roles)
     with duckdb.connect(str(serve_db), read_only=True) as conn:
-        row = conn.execute(
-            "select rep_id from marts.dim_sales_staff "
-            "where rep_role = 'sales_director' and is_active order by rep_id limit 1"
-        ).fetchone()
-    if row and (password := server.user_password(row[0])):
-        return row[0], password, f"the roster's sales director {row[0]} (Lastmile Manager)"
-    username, password = server.admin()
-    return username, password, "the admin"
+        people = [
+            row[0]
+            for row in conn.execute(
+                "select rep_id from marts.dim_sales_staff "
+                f"where is_active and rep_role in ({listed}) order by rep_id"
+            ).fetchall()
+        ]
+        if not people:
+            raise RuntimeError(f"the roster has no active {crm_roles} for {role}")
+        if config["roles"][role]["sees_all_rows"] or clause is None:
+            return people[0]
+
+        def reach(person: str) -> int:
+            scoped = clause.replace("{{ current_username() }}", person)
+            return conn.execute(
+                f"select count(*) from marts.dim_customers where {scoped}"
+            ).fetchone()[0]
+
+        return max(people, key=lambda person: (reach(person), person))
 
 
 def _wait_drawn(page, expected: int) -> float:
@@ -415,43 +455,62 @@ def _wait_drawn(page, expected: int) -> float:
 
 
 def board_draw_times(
-    server: Server, boards: list[BoardSpec], login: tuple[str, str], repeats: int = 3
+    server: Server,
+    boards: list[BoardSpec],
+    logins: dict[str, tuple[str, str, str]],
+    repeats: int = 3,
 ) -> list[dict[str, Any]]:
+    """Per board, logged in as the login of its role (``logins``: slug → username, password,
+    role): one untimed first visit, then ``repeats`` timed ones."""
     from playwright.sync_api import sync_playwright
 
     results = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-            page = context.new_page()
-            page.goto(f"{server.base_url}/login/")
-            page.fill("#username", login[0])
-            page.fill("#password", login[1])
-            page.press("#password", "Enter")
-            page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
-            for board in boards:
-                url = f"{server.base_url}/superset/dashboard/{board.slug}/"
-                draws = []
-                for _ in range(repeats + 1):
-                    page.goto(url, wait_until="commit")
-                    draws.append(_wait_drawn(page, len(board.charts)))
-                    page.wait_for_timeout(300)  # let the page settle before leaving it
-                stats = summarize(draws[1:])
-                results.append(
-                    {
-                        "board": board.title,
-                        "slug": board.slug,
-                        "charts": len(board.charts),
-                        "first_ms": draws[0],
-                        "runs_ms": draws[1:],
-                        "median_ms": stats["p50"],
-                        "max_ms": stats["max"],
-                    }
+            for login in dict.fromkeys(logins[board.slug] for board in boards):
+                results += _draw_as(
+                    browser, server, [b for b in boards if logins[b.slug] == login], login, repeats
                 )
-            context.close()
         finally:
             browser.close()
+    order = {board.slug: i for i, board in enumerate(boards)}
+    return sorted(results, key=lambda result: order[result["slug"]])
+
+
+def _draw_as(browser, server: Server, boards, login, repeats: int) -> list[dict[str, Any]]:
+    results = []
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.base_url}/login/")
+        page.fill("#username", login[0])
+        page.fill("#password", login[1])
+        page.press("#password", "Enter")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        for board in boards:
+            url = f"{server.base_url}/superset/dashboard/{board.slug}/"
+            draws = []
+            for _ in range(repeats + 1):
+                page.goto(url, wait_until="commit")
+                draws.append(_wait_drawn(page, len(board.charts)))
+                page.wait_for_timeout(300)  # let the page settle before leaving it
+            stats = summarize(draws[1:])
+            results.append(
+                {
+                    "board": board.title,
+                    "slug": board.slug,
+                    "role": login[2],
+                    "login": login[0],
+                    "charts": len(board.charts),
+                    "first_ms": draws[0],
+                    "runs_ms": draws[1:],
+                    "median_ms": stats["p50"],
+                    "max_ms": stats["max"],
+                }
+            )
+    finally:
+        context.close()
     return results
 
 
@@ -470,10 +529,16 @@ def measure(home: Path, serve_db: Path, logs: Path, repeats: int, board_repeats:
         out["drill_board"] = drill.title
         out["drill_values"] = values
         out["chart_data"] = chart_data_latency(server, drill, values, repeats)
-        username, password, who = manager_login(server, serve_db)
-        out["board_login"] = who
+        roles = board_roles()
+        logins = {}
+        for slug, role in roles.items():
+            username = role_login(serve_db, role)
+            logins[slug] = (username, server.user_password(username) or "", role)
+        out["board_login"] = "; ".join(
+            sorted({f"{role} {logins[slug][0]}" for slug, role in roles.items()})
+        )
         if CHROMIUM.exists():
-            out["boards"] = board_draw_times(server, boards, (username, password), board_repeats)
+            out["boards"] = board_draw_times(server, boards, logins, board_repeats)
         else:
             out["boards"] = []
             out["boards_skipped"] = f"{CHROMIUM} missing (make system-deps)"

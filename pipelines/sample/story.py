@@ -19,16 +19,16 @@ def story(w: World) -> dict:
     churned = [c for c in co.customers if c.churn_date and c.churn_date <= E]
     decayed = [c for c in churned if c.segment == "decay_churn"]
 
-    # lost-deal attribution, measured the way the warehouse will (keywords over communications)
+    # lost-deal attribution, measured the way the warehouse will (keywords over what the customer
+    # said: a sales log's needs, notes and recording summary, the customer's own WeCom messages)
     comms: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for g in w.act.logs:
-        comms[g.customer_id].append((g.t, " ".join((g.summary, g.notes, g.recording))))
+        comms[g.customer_id].append((g.t, " ".join((g.needs, g.notes, g.recording))))
     ext_customer = {k.external_userid: k.customer_id for k in co.contact.values()}
     for m in w.wx.messages:
-        if m["type"] != "text":
+        if m["type"] != "text" or m["from"] not in ext_customer:
             continue
-        cid = ext_customer.get(m["from"]) or ext_customer.get(m["to"])
-        comms[cid].append((m["t"], m["content"]))
+        comms[ext_customer[m["from"]]].append((m["t"], m["content"]))
     lost = [
         o for o in w.opps if o.outcome == "lost" and o.closed_at and S <= o.closed_at.date() <= E
     ]
@@ -147,9 +147,10 @@ def story(w: World) -> dict:
         "lost_reason_planted_share": {k: round(v / n_lost, 3) for k, v in planted.most_common()},
         "lost_mention_share_90d": {k: round(v / n_lost, 3) for k, v in mentioned.most_common()},
         "lost_mention_note": (
-            "share of lost opportunities (closed in the period) whose customer's sales logs "
-            "(summary, notes, recording summary) and WeCom text messages in the 90 days before "
-            "closing contain a keyword of the category; quote messages mentioning 交期 also count"
+            "share of lost opportunities (closed in the period) whose customer's words in the 90 "
+            "days before closing contain a keyword of the category: the sales logs' needs, notes "
+            "and recording summary and the customer's own WeCom text messages (a rep's quote "
+            "message mentioning 交期 does not count)"
         ),
         "churned_customers": [
             {

@@ -1,8 +1,9 @@
 """Everyday Chinese text: sales-log summaries, free-text notes with objections, chat lines, quotes.
 
 Objection phrases carry the keywords of the configured taxonomy (business rules, 异议): a phrase of
-one category never contains another category's keywords, and neutral phrases contain none, so the
-planted lost-deal attribution can be measured exactly (see ``OBJECTION_KEYWORDS``).
+one category never contains another category's keywords, and neutral phrases contain none (one
+recording summary, "要求三家比价", is a price objection), so the planted lost-deal attribution can
+be measured exactly (see ``OBJECTION_KEYWORDS``, ``tagged_categories``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,18 @@ from . import names as N
 # the keyword taxonomy the phrases below were written against (default configuration)
 OBJECTION_KEYWORDS: dict[str, list[str]] = {
     "交付周期": ["交期", "货期", "交货", "排产", "周期太长", "到货太慢"],
-    "价格": ["太贵", "预算", "降价", "折扣", "价格偏高"],
+    "价格": [
+        "预算",
+        "降价",
+        "折扣",
+        "价格偏高",
+        "贵",
+        "比价",
+        "报价高",
+        "报价偏高",
+        "价格高",
+        "货比三家",
+    ],
     "竞品": ["竞品", "对比了", "别家"],
     "技术": ["稳定性", "精度", "兼容"],
     "决策": ["拍板", "审批流程", "再考虑"],
@@ -153,8 +165,20 @@ def objection(rng: random.Random, category: str) -> str:
     )
 
 
+# phrases in which a keyword does not mean the objection (seed objection_keyword_exclusions)
+KEYWORD_EXCLUSIONS: dict[str, list[str]] = {
+    "贵": ["贵司", "贵公司", "贵方", "贵厂", "贵阳", "贵州", "宝贵", "贵姓"],
+}
+
+
+def mentions(text: str, keyword: str) -> bool:
+    """The keyword occurs in the text beyond its excluded phrases (贵 in 贵司 does not count)."""
+    inside = sum(text.count(p) * p.count(keyword) for p in KEYWORD_EXCLUSIONS.get(keyword, []))
+    return text.count(keyword) > inside
+
+
 def tagged_categories(text: str) -> list[str]:
-    return [cat for cat, kws in OBJECTION_KEYWORDS.items() if any(k in text for k in kws)]
+    return [cat for cat, kws in OBJECTION_KEYWORDS.items() if any(mentions(text, k) for k in kws)]
 
 
 # quotes in chat -------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ class Login:
     reps: frozenset[str] | None  # rep ids whose rows it may see (rep-scoped data); None = all
     superset_role: str
     owns_sql_lab_marker: bool = False
+    # squad ids whose squad-level rows it may see (the squad scorecard); None = all
+    squads: frozenset[str] | None = frozenset()
 
 
 @dataclass

@@ -76,7 +76,7 @@ class Matrix:
     customers: dict[str, str]  # every customer id → name
     datasets: dict[str, int]  # bundle dataset table → id on this server
     permitted: dict[str, set[str]]  # Superset role → dataset tables it may read
-    scoped: dict[str, str]  # dataset table → scope column (customer_id / rep_id)
+    scoped: dict[str, str]  # dataset table → scope column (customer_id / rep_id / squad_id)
     charts: dict[str, tuple[int, str]]  # chart uuid → (id, dataset table)
     ids: dict[str, list[Any]]  # values walked in place of route parameters
     customer_table: str  # a customer-scoped dataset with customer names
@@ -119,6 +119,14 @@ def _squad_reps(served_db, lead_id: str) -> frozenset[str]:
         f"marts.dim_sales_staff where rep_id = '{lead_id}')",
     )
     return frozenset(row[0] for row in rows)
+
+
+def _squads(served_db, rep_id: str) -> frozenset[str]:
+    """The squad of a login (the squad scope of security.yaml: squad-level rows of one's squad)."""
+    rows = query_served_db(
+        served_db, f"select squad_id from marts.dim_sales_staff where rep_id = '{rep_id}'"
+    )
+    return frozenset(row[0] for row in rows if row[0])
 
 
 def _handover(served_db) -> tuple[str, str, str]:
@@ -243,7 +251,15 @@ def build_matrix(superset_server: SupersetServer, bundle: Bundle) -> Matrix:
 
     second_analyst, second_password = _second_analyst(server, admin)
     logins = [
-        Login("rep", new, browser(new), _granted(served_db, new), frozenset({new}), "Lastmile Rep"),
+        Login(
+            "rep",
+            new,
+            browser(new),
+            _granted(served_db, new),
+            frozenset({new}),
+            "Lastmile Rep",
+            squads=_squads(served_db, new),
+        ),
         Login(
             "rep after handover",
             previous,
@@ -251,6 +267,7 @@ def build_matrix(superset_server: SupersetServer, bundle: Bundle) -> Matrix:
             _granted(served_db, previous),
             frozenset({previous}),
             "Lastmile Rep",
+            squads=_squads(served_db, previous),
         ),
         Login(
             "squad lead",
@@ -259,8 +276,9 @@ def build_matrix(superset_server: SupersetServer, bundle: Bundle) -> Matrix:
             _squad_granted(served_db, lead),
             _squad_reps(served_db, lead),
             "Lastmile Squad Lead",
+            squads=_squads(served_db, lead),
         ),
-        Login("manager", director, browser(director), None, None, "Lastmile Manager"),
+        Login("manager", director, browser(director), None, None, "Lastmile Manager", squads=None),
         Login(
             "analyst",
             "lastmile_analyst",
@@ -269,6 +287,7 @@ def build_matrix(superset_server: SupersetServer, bundle: Bundle) -> Matrix:
             None,
             "Lastmile Analyst",
             owns_sql_lab_marker=True,
+            squads=None,
         ),
         Login(
             "second analyst",
@@ -277,6 +296,7 @@ def build_matrix(superset_server: SupersetServer, bundle: Bundle) -> Matrix:
             None,
             None,
             "Lastmile Analyst",
+            squads=None,
         ),
         Login("nobody logged in", "", requests.Session(), frozenset(), frozenset(), ""),
     ]
@@ -554,7 +574,7 @@ def test_roles_hold_exactly_their_permissions(matrix: Matrix) -> None:
 def _expected_values(matrix: Matrix, login: Login, table: str, column: str) -> set[str]:
     rows = query_served_db(matrix.server.served_db, f"select distinct {column} from marts.{table}")
     present = {row[0] for row in rows if row[0] is not None}
-    allowed = login.customers if column == "customer_id" else login.reps
+    allowed = {"customer_id": login.customers, "squad_id": login.squads}.get(column, login.reps)
     return present if allowed is None else present & allowed
 
 
@@ -932,7 +952,8 @@ def test_a_login_without_a_grant_sees_no_rows(matrix: Matrix) -> None:
         response = _chart_data(session, matrix.server.base_url, datasource, [column])
         assert response.status_code == 200, response.text[:500]
         got = {row[column] for row in data_rows(response)}
-        assert got <= ({username} if column == "rep_id" else set()), f"{username}: {table}"
+        own = {"rep_id": {username}, "squad_id": set(_squads(served_db, username))}
+        assert got <= own.get(column, set()), f"{username}: {table}"
 
 
 def test_admin_is_not_default_and_roster_logins_are_generated(

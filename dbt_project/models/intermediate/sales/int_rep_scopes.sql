@@ -1,5 +1,6 @@
-{#- Every rep's reporting scopes: the company, its region and its squad (reps outside a squad have
-    only the company and region scopes). Metrics are attributed to the accountable rep's scopes. -#}
+{#- Every rep's reporting scopes: the company, its region, its squad (reps outside a squad have
+    only the company and region scopes) and the rep alone (each rep's own metrics against the
+    targets). Metrics are attributed to the accountable rep's scopes. -#}
 with
 
 reps as (
@@ -40,6 +41,12 @@ final as (
         squad_id as scope_id
     from reps_placed
     where squad_id is not null
+    union all
+    select
+        rep_id,
+        'rep' as scope_type,
+        rep_id as scope_id
+    from reps_placed
 )
 
 select * from final

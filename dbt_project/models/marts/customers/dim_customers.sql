@@ -191,7 +191,17 @@ final as (
                 when flagged.meets_chain then '；决策链完整度达标✓'
                 else '；决策链完整度不足✗'
             end
-        ) as key_customer_reasons
+        ) as key_customer_reasons,
+        {{ code_label('assignment_status', 'flagged.owner_assignment_status') }}
+            as owner_assignment_status_name,
+        {{ code_label('customer_status', 'flagged.customer_status') }} as customer_status_name,
+        {{ code_label(
+            'yes_no', 'flagged.is_key_industry and flagged.meets_purchase and flagged.meets_chain'
+        ) }} as is_key_customer_name,
+        coalesce(
+            reps.rep_name,
+            {{ code_label('assignment_status', 'flagged.owner_assignment_status') }}
+        ) as owner_display_name
     from flagged
     left join reps
         on flagged.owner_rep_id = reps.rep_id

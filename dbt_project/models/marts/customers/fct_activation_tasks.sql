@@ -83,7 +83,18 @@ final as (
         health_indicators.task_template,
         opening_day_indicators.is_open,
         opening_day_indicators.current_owner_rep_id,
-        opening_day_indicators.assignment_status
+        opening_day_indicators.assignment_status,
+        {{ customer_name('opening_day_indicators.customer_id') }} as customer_name,
+        coalesce(
+            {{ rep_name('opening_day_indicators.current_owner_rep_id') }},
+            {{ code_label('assignment_status', 'opening_day_indicators.assignment_status') }}
+        ) as current_owner_rep_name,
+        {{ code_label('assignment_status', 'opening_day_indicators.assignment_status') }}
+            as assignment_status_name,
+        {{ code_label(
+            'task_status',
+            "case when opening_day_indicators.is_open then 'open' else 'closed' end"
+        ) }} as task_status_name
     from opening_day_indicators
     inner join health_indicators
         on opening_day_indicators.indicator_code = health_indicators.indicator_code

@@ -61,7 +61,8 @@ monthly as (
         cast(
             sum(case when is_followed_by_churn then 1 else 0 end) * 1.0 / count(*)
             as decimal(5, 4)
-        ) as precision_rate
+        ) as precision_rate,
+        {{ month_label('alert_month') }} as alert_month_label
     from judged
     group by alert_month
 ),
@@ -73,7 +74,8 @@ final as (
         monthly.alerts_opened,
         monthly.alerts_followed_by_churn,
         monthly.mature_alerts,
-        monthly.precision_rate
+        monthly.precision_rate,
+        monthly.alert_month_label
     from monthly
     cross join evaluation
 )

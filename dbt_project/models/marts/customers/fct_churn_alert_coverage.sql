@@ -81,7 +81,14 @@ monthly as (
         cast(
             sum(case when is_covered then 1 else 0 end) * 1.0 / count(*) as decimal(5, 4)
         ) as coverage_rate,
-        percentile_cont(0.5) within group (order by lead_time_days) as median_lead_time_days
+        percentile_cont(0.5) within group (order by lead_time_days) as median_lead_time_days,
+        {{ month_label('churn_month') }} as churn_month_label,
+        coalesce(
+            {{ number_text(
+                'percentile_cont(0.5) within group (order by lead_time_days)', ' 天'
+            ) }},
+            '无预警'
+        ) as median_lead_time_text
     from per_customer
     group by churn_month
 ),
@@ -93,7 +100,9 @@ final as (
         monthly.churned_customers,
         monthly.covered_customers,
         monthly.coverage_rate,
-        monthly.median_lead_time_days
+        monthly.median_lead_time_days,
+        monthly.churn_month_label,
+        monthly.median_lead_time_text
     from monthly
     cross join evaluation
 )

@@ -154,7 +154,8 @@ final as (
         cast(
             due_by_customer.collected_cny * 1.0 / due_by_customer.receivable_due_cny
             as decimal(9, 4)
-        ) as collection_rate
+        ) as collection_rate,
+        {{ month_label('due_by_customer.month_start') }} as collection_month_label
     from due_by_customer
     cross join evaluation
     left join early_payments

@@ -154,7 +154,22 @@ final as (
         concat(concat(red_runs.customer_id, '-'), cast(red_runs.opened_date as varchar))
             as alert_id,
         coalesce(current_owners.assignment_status, 'unassigned') as assignment_status,
-        closed.closed_date is null as is_open
+        closed.closed_date is null as is_open,
+        {{ customer_name('red_runs.customer_id') }} as customer_name,
+        {{ indicator_names('opening_days.failing_indicators') }} as failing_indicator_names_at_open,
+        coalesce(
+            {{ rep_name('current_owners.rep_id') }},
+            {{ code_label(
+                'assignment_status', "coalesce(current_owners.assignment_status, 'unassigned')"
+            ) }}
+        ) as current_owner_rep_name,
+        {{ code_label(
+            'assignment_status', "coalesce(current_owners.assignment_status, 'unassigned')"
+        ) }} as assignment_status_name,
+        {{ code_label(
+            'alert_status', "case when closed.closed_date is null then 'open' else 'closed' end"
+        ) }} as alert_status_name,
+        {{ code_label('close_reason', 'closed.close_reason', empty='—') }} as close_reason_name
     from red_runs
     inner join closed
         on

@@ -74,7 +74,13 @@ final as (
             when 'wecom_text' then '企业微信'
         end as channel_name,
         trim({{ mask_identifiers_in_text('ranked.communication_text') }}) as communication_text,
-        objections.communication_id is not null as has_objection
+        objections.communication_id is not null as has_objection,
+        {{ code_label(
+            'speaker',
+            "case when ranked.channel = 'sales_log' then 'log' "
+            ~ "when ranked.is_rep_initiated then 'rep' else 'customer' end"
+        ) }} as speaker_name,
+        coalesce(objections.objection_categories, '无') as objection_categories_text
     from ranked
     left join objections
         on ranked.communication_id = objections.communication_id

@@ -56,7 +56,8 @@ final as (
         sum(won.won_amount_cny) over (
             partition by won.region_id, won.month_start
         ) as region_month_revenue_cny,
-        count(*) over (partition by won.region_id, won.month_start) as region_month_won_count
+        count(*) over (partition by won.region_id, won.month_start) as region_month_won_count,
+        {{ month_label('won.month_start') }} as won_month_label
     from won
     cross join evaluation
 )

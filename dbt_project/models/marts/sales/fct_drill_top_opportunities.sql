@@ -99,7 +99,8 @@ final as (
         current_stage.entered_at as stage_entered_at,
         current_stage.days_in_stage,
         current_stage.max_days_in_stage,
-        coalesce(current_stage.is_stuck, false) as is_stuck
+        coalesce(current_stage.is_stuck, false) as is_stuck,
+        {{ code_label('yes_no', 'coalesce(current_stage.is_stuck, false)') }} as is_stuck_name
     from open_opportunities
     left join current_stage
         on open_opportunities.opportunity_id = current_stage.opportunity_id

@@ -116,7 +116,29 @@ final as (
         leads.first_touch_at is not null as is_touched,
         coalesce(leads.response_minutes <= settings.response_target_minutes, false)
             as is_within_target,
-        converted.opportunity_id is not null as is_converted
+        converted.opportunity_id is not null as is_converted,
+        {{ code_label('lead_source', 'leads.lead_source') }} as lead_source_name,
+        {{ code_label('urgency', 'leads.urgency', empty='未填写') }} as urgency_name,
+        {{ code_label('budget_range', 'leads.budget_range', empty='未填写') }} as budget_range_name,
+        coalesce(
+            (
+                select max(lead_statuses.status_name) from lead_statuses
+                where lead_statuses.lead_status = leads.lead_status
+            ),
+            leads.lead_status
+        ) as lead_status_name,
+        coalesce(
+            {{ rep_name('current_follow_ups.current_follow_up_rep_id') }},
+            {{ code_label('assignment_status', 'current_follow_ups.current_assignment_status') }}
+        ) as current_follow_up_rep_name,
+        {{ code_label('assignment_status', 'current_follow_ups.current_assignment_status') }}
+            as current_assignment_status_name,
+        {{ minutes_text('leads.response_minutes', infinite_text='', empty='未触达') }}
+            as response_text,
+        {{ code_label(
+            'yes_no',
+            'coalesce(leads.response_minutes <= settings.response_target_minutes, false)'
+        ) }} as is_within_target_name
     from leads
     cross join settings
     left join customers

@@ -43,7 +43,9 @@ final as (
             when assignee_rep_id is null then 'unassigned'
             when assignee_role = 'rep' then follow_up_assignment_status
             else 'assigned'
-        end as assignment_status
+        end as assignment_status,
+        {{ code_label('role', 'assignee_role') }} as assignee_role_name,
+        {{ rep_name('assignee_rep_id', empty='待分配') }} as assignee_rep_name
     from assigned
 )
 

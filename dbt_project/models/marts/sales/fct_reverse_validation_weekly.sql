@@ -18,7 +18,8 @@ weekly as (
         sum(case when is_flagged then 1 else 0 end) as flagged_day_count,
         sum(case when is_flagged then 1 else 0 end) * 1.0 / count(*) as flagged_day_share,
         sum(reported_customer_count) as reported_customer_count,
-        sum(wecom_customer_count) as wecom_customer_count
+        sum(wecom_customer_count) as wecom_customer_count,
+        {{ week_label('week_start') }} as week_label
     from daily
     group by rep_id, rep_name, squad_id, week_start
 ),
@@ -34,7 +35,8 @@ final as (
         weekly.flagged_day_count,
         weekly.flagged_day_share,
         weekly.reported_customer_count,
-        weekly.wecom_customer_count
+        weekly.wecom_customer_count,
+        weekly.week_label
     from weekly
     cross join evaluation
 )

@@ -165,7 +165,22 @@ final as (
             and bounded.first_visit_count >= {{ rule_parameter('heat_map_min_first_visits') }}
             and bounded.wilson_upper_bound < region_rates.region_conversion_rate,
             false
-        ) as is_flagged_low_conversion
+        ) as is_flagged_low_conversion,
+        {{ week_label('log_counts.week_start') }} as week_label,
+        cast(
+            floor(
+                {{ lm_datediff('log_counts.week_start', 'evaluation.evaluation_date', 'day') }} / 7
+            )
+            as integer
+        ) as weeks_before_as_of,
+        {{ code_label('yes_no', 'bounded.is_window_complete', empty='否') }}
+            as is_window_complete_name,
+        {{ code_label('yes_no', 'coalesce(
+            bounded.is_window_complete
+            and bounded.first_visit_count >= ' ~ rule_parameter('heat_map_min_first_visits') ~ '
+            and bounded.wilson_upper_bound < region_rates.region_conversion_rate,
+            false
+        )') }} as is_flagged_low_conversion_name
     from log_counts
     cross join evaluation
     left join regions

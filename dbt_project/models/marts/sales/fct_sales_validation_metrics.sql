@@ -401,7 +401,27 @@ final as (
         field_completeness * trigger_rate as process_compliance_rate,
         sample_field_completeness * sample_trigger_rate as sample_process_compliance_rate,
         field_completeness * trigger_rate >= compliance_target as meets_compliance_target,
-        knowledge_reuse_rate >= reuse_target as meets_reuse_target
+        knowledge_reuse_rate >= reuse_target as meets_reuse_target,
+        {{ month_label('month_start') }} as month_label,
+        case scope_type
+            when 'company' then '全公司'
+            when 'region' then {{ region_name('scope_id') }}
+            when 'squad' then {{ squad_name('scope_id') }}
+            when 'rep' then {{ rep_name('scope_id') }}
+        end as scope_name,
+        {{ minutes_text(
+            'median_response_minutes', 'is_median_infinite', '∞（有线索未触达）', '本月无线索'
+        ) }} as median_response_text,
+        {{ target_status_label(
+            'case when lead_count = 0 then null when is_median_infinite then false '
+            ~ 'else median_response_minutes <= response_target_minutes end'
+        ) }} as meets_response_target_name,
+        {{ target_status_label('field_completeness * trigger_rate >= compliance_target') }}
+            as meets_compliance_target_name,
+        {{ target_status_label('knowledge_reuse_rate >= reuse_target') }}
+            as meets_reuse_target_name,
+        {{ percent_text('field_completeness * trigger_rate') }} as process_compliance_text,
+        {{ percent_text('knowledge_reuse_rate') }} as knowledge_reuse_text
     from rated
 )
 

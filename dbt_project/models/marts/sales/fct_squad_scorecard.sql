@@ -160,7 +160,17 @@ final as (
                 red_alert_opened_count desc,
                 overdue_receivables_cny desc,
                 squad_id asc
-        ) as support_rank
+        ) as support_rank,
+        {{ month_label('month_start') }} as month_label,
+        {{ minutes_text(
+            'median_response_minutes', 'is_median_infinite', '∞（有线索未触达）', '本月无线索'
+        ) }} as median_response_text,
+        {{ target_status_label('meets_response_target') }} as meets_response_target_name,
+        {{ target_status_label('meets_compliance_target') }} as meets_compliance_target_name,
+        {{ target_status_label('meets_reuse_target') }} as meets_reuse_target_name,
+        count(*) over (partition by month_start) as squads_ranked,
+        {{ percent_text('process_compliance_rate') }} as process_compliance_text,
+        {{ percent_text('knowledge_reuse_rate') }} as knowledge_reuse_text
     from scored
 )
 
