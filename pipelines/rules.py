@@ -282,6 +282,17 @@ def cross_check(rules: Rules) -> list[Problem]:
             "no role is the decision maker: health indicator H3 could never pass",
         )
 
+    meeting_types = rules.rows("meeting_types")
+    if meeting_types and not any(
+        row.get("is_technical_exchange", "").lower() in TRUE for row in meeting_types
+    ):
+        problem(
+            "meeting_types",
+            meeting_types[0],
+            "is_technical_exchange",
+            "no meeting type is a technical exchange: health indicator H1 could never pass",
+        )
+
     stages = {row.get("stage_code") for row in rules.rows("opportunity_stages")}
     templates = set(rules.template_codes())
     for row in rules.rows("key_node_evidence"):

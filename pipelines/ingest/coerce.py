@@ -288,6 +288,15 @@ def _final(column: Column, v: pl.Expr) -> pl.Expr:
     return v
 
 
+def accepted_values_text(column: Column) -> str:
+    """What an unmapped value is told: 'accepted: high (紧急), medium (一般), low (不急)'."""
+    listed = [
+        f"{code} ({'、'.join(spellings)})" if spellings else code
+        for code, spellings in (column.values or {}).items()
+    ]
+    return "accepted: " + ", ".join(listed)
+
+
 def _checks(column: Column, rules: Plausibility, today: date, t: pl.Expr, v: pl.Expr) -> list:
     """(condition on the text ``t`` and value ``v``, reason code, detail), in the order tried."""
     numeric = column.type in ("amount_cny", "integer", "decimal") and not column.values
@@ -301,7 +310,8 @@ def _checks(column: Column, rules: Plausibility, today: date, t: pl.Expr, v: pl.
         failed = t.is_not_null() & v.is_null()
         if numeric:
             checks.append((failed & _ambiguous(t, column.type), "ambiguous_number", None))
-        checks.append((failed, bad, None))
+        accepted = pl.lit(accepted_values_text(column)) if column.values else None
+        checks.append((failed, bad, accepted))
     if numeric:
         number = v.cast(pl.Float64)
         if column.min is not None:

@@ -6,6 +6,7 @@ so the analyst who edited it can fix it without reading code.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import unicodedata
@@ -14,6 +15,8 @@ from datetime import date
 from pathlib import Path
 
 import yaml
+
+from pipelines.config import DBT_PROJECT_DIR
 
 TYPES = ("string", "integer", "decimal", "amount_cny", "date", "timestamp", "boolean", "json")
 
@@ -132,6 +135,7 @@ class Column:
     max_days_ahead: int | None = None
     not_before: date | None = None
     check_future: bool = True  # False: max_days_ahead: null in the contract switches it off
+    values_from: str | None = None  # the seed holding the codes of ``values``
 
     @property
     def sql_type(self) -> str:
@@ -249,7 +253,7 @@ def _fail(path: Path, where: str, message: str) -> ContractError:
     return ContractError(f"{path}: {where}: {message}")
 
 
-def _column(path: Path, where: str, name: str, spec: object) -> Column:
+def _column(path: Path, where: str, name: str, spec: object, seeds_dir: Path) -> Column:
     if not isinstance(spec, dict):
         raise _fail(path, where, f"column {name!r} must be a mapping, got {spec!r}")
     unknown = set(spec) - {
@@ -257,6 +261,7 @@ def _column(path: Path, where: str, name: str, spec: object) -> Column:
         "required",
         "aliases",
         "values",
+        "values_from",
         "min",
         "max",
         "max_days_ahead",
@@ -290,6 +295,18 @@ def _column(path: Path, where: str, name: str, spec: object) -> Column:
         if not isinstance(values, dict):
             raise _fail(path, where, f"column {name!r}: values must map canonical → spellings")
         values = {str(k): tuple(str(s) for s in (v or [])) for k, v in values.items()}
+    values_from = spec.get("values_from")
+    if values_from is not None:
+        codes = _seed_codes(path, where, name, str(values_from), seeds_dir)
+        strangers = sorted(set(values or {}) - set(codes))
+        if strangers:
+            raise _fail(
+                path,
+                where,
+                f"column {name!r}: values {strangers} are not codes of {values_from} "
+                f"({', '.join(codes)}): add the code to the seed first",
+            )
+        values = {code: (values or {}).get(code, ()) for code in codes}
     minimum = spec.get("min")
     if minimum is not None and not isinstance(minimum, int | float):
         raise _fail(path, where, f"column {name!r}: min {minimum!r} is not a number")
@@ -324,7 +341,41 @@ def _column(path: Path, where: str, name: str, spec: object) -> Column:
         max_days_ahead=days_ahead,
         not_before=not_before,
         check_future=not ("max_days_ahead" in spec and days_ahead is None),
+        values_from=str(values_from) if values_from is not None else None,
     )
+
+
+def _seed_codes(path: Path, where: str, name: str, values_from: str, seeds_dir: Path) -> list[str]:
+    """The codes of a vocabulary kept in a dbt seed: ``<seed>`` (its first column, e.g.
+    opportunity_stages.stage_code) or ``code_labels:<code_set>`` (the codes of one set)."""
+    seed, _, code_set = values_from.partition(":")
+    seed_path = seeds_dir / f"{seed}.csv"
+    try:
+        with seed_path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as exc:
+        raise _fail(path, where, f"column {name!r}: values_from {values_from!r}: {exc}") from None
+    if not rows:
+        raise _fail(
+            path, where, f"column {name!r}: values_from {values_from!r}: {seed_path} is empty"
+        )
+    header, body = rows[0], [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    if code_set:
+        if header[:2] != ["code_set", "code"]:
+            raise _fail(
+                path,
+                where,
+                f"column {name!r}: values_from {values_from!r}: {seed_path} has no "
+                "code_set, code columns",
+            )
+        codes = [r[1].strip() for r in body if r[0].strip() == code_set]
+    else:
+        codes = [r[0].strip() for r in body]
+    if not codes:
+        raise _fail(
+            path, where, f"column {name!r}: values_from {values_from!r}: no codes in {seed_path}"
+        )
+    return list(dict.fromkeys(codes))
 
 
 def _date(path: Path, where: str, what: str, value: object) -> date | None:
@@ -438,8 +489,13 @@ def _landing(path: Path, raw: object) -> LandingSettings:
     )
 
 
-def load_contract(path: Path) -> Contract:
-    """Load and validate the contract; raise :class:`ContractError` naming what is wrong."""
+def load_contract(path: Path, seeds_dir: Path | None = None) -> Contract:
+    """Load and validate the contract; raise :class:`ContractError` naming what is wrong.
+
+    A column's ``values_from`` names the dbt seed that holds its codes (``seeds_dir``, default
+    the dbt project's seeds): the vocabulary is kept in one place, the contract adds spellings."""
+    if seeds_dir is None:
+        seeds_dir = DBT_PROJECT_DIR / "seeds"
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):
         raise _fail(path, "top level", "expected a mapping with a 'sources' key")
@@ -452,7 +508,7 @@ def load_contract(path: Path) -> Contract:
             if not spec.get("files"):
                 raise _fail(path, where, "needs at least one 'files' glob")
             columns = tuple(
-                _column(path, where, col, col_spec)
+                _column(path, where, col, col_spec, seeds_dir)
                 for col, col_spec in (spec.get("columns") or {}).items()
             )
             if not columns:

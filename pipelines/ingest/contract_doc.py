@@ -242,6 +242,12 @@ def render(contract: Contract) -> str:
                             for k, v in col.values.items()
                         )
                     )
+                if col.values_from:
+                    seed, _, code_set = col.values_from.partition(":")
+                    rules.append(
+                        f"codes from the seed `{seed}`"
+                        + (f" (code set `{code_set}`)" if code_set else "")
+                    )
                 if col.min is not None:
                     rules.append(f"≥ {col.min:g}")
                 if col.max is not None:

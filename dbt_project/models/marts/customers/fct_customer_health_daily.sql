@@ -1,6 +1,7 @@
 {#- Customer health (客户健康度), one row per active customer per day from the first evaluated
     day to the evaluation day, each as of the end of its day. Thresholds, windows and weights:
-    the rule_parameters / health_indicators / decision_roles seeds (see _customers__models.yml).
+    the rule_parameters / health_indicators / decision_roles / meeting_types seeds (see
+    _customers__models.yml).
     Incremental (a large history): a run recomputes whole days from `incremental_lookback_days`
     before the latest day built to the evaluation day (delete+insert by day), and deletes the days
     after the evaluation day (a run evaluating an earlier day than the last build); a full
@@ -51,6 +52,10 @@ contacts as (
 
 decision_roles as (
     select * from {{ ref('decision_roles') }}
+),
+
+meeting_types as (
+    select * from {{ ref('meeting_types') }}
 ),
 
 deliveries as (
@@ -135,7 +140,12 @@ technical_exchanges as (
         cast(start_at as date) as meeting_date,
         {{ minutes_between('start_at', 'end_at') }} as meeting_minutes
     from meetings
-    where meeting_type = 'technical_exchange' and customer_id is not null
+    where
+        customer_id is not null
+        and meeting_type in (
+            select meeting_types.meeting_type_code from meeting_types
+            where meeting_types.is_technical_exchange
+        )
 ),
 
 h1_ranked as (
