@@ -22,7 +22,7 @@ SUPERSET_PY := .venv-superset/bin/python
 SUPERSET_PORT ?= 8088
 DAGSTER_PORT ?= 3000
 
-.PHONY: help setup uv system-deps parse generate pipeline superset demo serve test lint format \
+.PHONY: help setup uv system-deps parse generate pipeline superset demo serve test test-fast lint format \
 	contract-doc docs clean bench screenshots
 
 help:
@@ -30,6 +30,7 @@ help:
 	@echo "             publish the warehouse and bootstrap Superset"
 	@echo "make serve   Superset on http://127.0.0.1:$(SUPERSET_PORT), Dagster on http://127.0.0.1:$(DAGSTER_PORT)"
 	@echo "make test    the whole test suite (real dbt, DuckDB, Superset server and Chromium)"
+	@echo "make test-fast  the quick loop: no Superset, no browser, no whole-pipeline reruns"
 	@echo "make lint    ruff and SQLFluff"
 	@echo "make screenshots  redraw the README's pictures of every board (docs/screenshots/)"
 	@echo "make docs    the dbt docs site as one offline page (after make demo)"
@@ -99,6 +100,10 @@ serve: superset
 # --- quality ----------------------------------------------------------------------------------
 test: system-deps setup
 	LASTMILE_DBT_TARGET=ci .venv/bin/pytest
+
+# The quick loop while changing code (no Superset, no browser, no whole-pipeline reruns).
+test-fast: setup
+	LASTMILE_DBT_TARGET=ci .venv/bin/pytest -m "not slow and not superset and not browser"
 
 # The README's pictures of every board (docs/screenshots/<slug>.png), as each role sees them on
 # the test sample: the browser test per role draws them (real pipeline, Superset and Chromium).

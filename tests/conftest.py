@@ -17,6 +17,27 @@ import pytest
 
 from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Settings, load_settings
 
+# Modules that run the whole pipeline again (killed runs, the daemon, other storage, every rule's
+# range edges, replays) or all of dbt: `make test` runs them, `make test-fast` (-m "not slow")
+# leaves them out together with the Superset and browser tests.
+SLOW_MODULES = {
+    "tests/pipelines/test_sensor_latency.py",
+    "tests/pipelines/test_robustness.py",
+    "tests/pipelines/test_hostile_landing.py",
+    "tests/pipelines/test_postgres.py",
+    "tests/pipelines/test_full_refresh.py",
+    "tests/dbt/test_dbt_build.py",
+    "tests/dbt/test_incremental.py",
+    "tests/handmade/test_rule_edges.py",
+    "tests/handmade/test_backfill.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(item.path).relative_to(REPO_ROOT).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
 SAMPLE_LAST_DAY = "2026-10-31"
 SAMPLE_ARGS = ["--seed", "7", "--scale", "0.1", "--start", "2025-11-01", "--end", SAMPLE_LAST_DAY]
 
