@@ -83,22 +83,28 @@ measured as (
             and schedules.table_name = last_files.table_name
 ),
 
-judged as (
+timed as (
     select
         measured.*,
-        round(
-            {{ lm_datediff('last_loaded_file_landed_at', 'checked_at', 'second') }} / 3600.0, 1
-        ) as hours_since_last_loaded_file,
+        {{ lm_datediff(
+            'measured.last_loaded_file_landed_at', 'measured.checked_at', 'second'
+        ) }} as seconds_since_last_loaded_file
+    from measured
+),
+
+judged as (
+    select
+        timed.*,
+        round(timed.seconds_since_last_loaded_file / 3600.0, 1) as hours_since_last_loaded_file,
         case
-            when max_hours_between_files is null then 'no_schedule'
-            when last_loaded_file_landed_at is null then 'never_loaded'
+            when timed.max_hours_between_files is null then 'no_schedule'
+            when timed.last_loaded_file_landed_at is null then 'never_loaded'
             when
-                {{ lm_datediff('last_loaded_file_landed_at', 'checked_at', 'second') }}
-                > max_hours_between_files * 3600
+                timed.seconds_since_last_loaded_file > timed.max_hours_between_files * 3600
                 then 'stale'
             else 'on_time'
         end as freshness_status
-    from measured
+    from timed
 ),
 
 final as (

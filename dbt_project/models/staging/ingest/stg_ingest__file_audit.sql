@@ -7,7 +7,7 @@ source as (
 final as (
     select
         file_path,
-        nullif(source, '') as source,
+        nullif(source, '') as source,  -- noqa: RF04
         nullif(table_name, '') as table_name,
         status as file_status,
         error_code as reason_code,
