@@ -40,6 +40,7 @@ create table if not exists ingest.file_audit (
 );
 alter table ingest.file_audit add column if not exists contract_hash varchar;
 alter table ingest.file_audit add column if not exists warnings varchar;
+alter table ingest.file_audit add column if not exists landed_at timestamp;  -- the file's mtime
 create table if not exists ingest.quarantine (
     file_path varchar,
     source varchar,
@@ -78,6 +79,7 @@ class FileAudit:
     error_message: str | None = None
     contract_hash: str | None = None
     ingested_at: datetime | None = None
+    landed_at: datetime | None = None  # the file's modification time: when it landed
 
     @property
     def balanced(self) -> bool:

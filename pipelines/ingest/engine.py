@@ -107,7 +107,15 @@ def _hash(handle: BinaryIO, keep_up_to: int) -> tuple[str, bytes | None]:
 
 
 def _audit(table: Table, file: LandingFile, status: str, **fields) -> FileAudit:
-    return FileAudit(path=file.rel, table=table.name, source=table.source, status=status, **fields)
+    landed_at = datetime.fromtimestamp(file.mtime_ns / 1e9)  # local time, as ingested_at
+    return FileAudit(
+        path=file.rel,
+        table=table.name,
+        source=table.source,
+        status=status,
+        landed_at=landed_at,
+        **fields,
+    )
 
 
 def _rejected(table: Table, file: LandingFile, file_hash: str, code: str, message: str):

@@ -19,9 +19,9 @@ def build_outbox_asset(dbt_assets_def: dg.AssetsDefinition) -> dg.AssetsDefiniti
         key=["ops", "outbox"],
         group_name="ops",
         description=(
-            "Actions (activation task packs, lead tasks, reverse-validation flags) written once "
-            "per action to ops.outbox and delivered to the WeCom group robot with retries "
-            "(pipelines/outbox/outbox.yaml)."
+            "Actions (activation task packs, lead tasks, reverse-validation flags, rejected "
+            "landing files, stale sources) written once per action to ops.outbox and delivered "
+            "to the WeCom group robot with retries (pipelines/outbox/outbox.yaml)."
         ),
         deps=deps,
         kinds={"duckdb"},

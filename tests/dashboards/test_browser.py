@@ -430,3 +430,41 @@ def test_drill_month_filter_narrows_region_revenue(
         _wait_for_column(page, REGION_CHART, "区域名称", sorted(by_month[month]))
         assert _region_counts(page) == by_month[month]
         page.screenshot(path=str(SCREENSHOT_DIR / "drill-through-month.png"), full_page=True)
+
+
+# --- 数据质量: drawn for the director, its counts those of the ingestion's audit ---------------
+
+
+def test_the_data_quality_board_draws_the_audit_for_the_director(
+    browser: Browser,
+    superset_server: SupersetServer,
+    bundle: Bundle,
+    manager: tuple[str, str],
+    pipeline_run,
+) -> None:
+    """数据质量 as the sales director: every chart drawn with rows, and the tables say as many
+    rows as ingest.file_audit holds files and ingest.quarantine refused rows (the build file)."""
+    board = next(d for d in bundle.dashboards.values() if d["slug"] == "data-quality")
+    build_db = pipeline_run.settings.build_db
+    ((files,),) = query_served_db(build_db, "select count(*) from ingest.file_audit")
+    ((quarantined,),) = query_served_db(build_db, "select count(*) from ingest.quarantine")
+    context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        _log_in(page, superset_server, manager)
+        page.goto(f"{superset_server.base_url}/superset/dashboard/data-quality/")
+        _wait_until_drawn(page, len(bundle.chart_uuids(board)))
+        page.wait_for_timeout(1000)
+        charts = {chart["name"]: chart for chart in page.evaluate(CHART_ROWS_JS)}
+        for name, chart in charts.items():
+            assert chart["rows"] > 0 or chart["canvas"] or chart["number"], f"{name}: empty"
+            assert "N/A" not in chart["text"], name
+        assert (
+            charts["接入文件明细（被拒收、有隔离行或警告的在前）"]["search"] == f"共 {files:,} 条"
+        )
+        assert charts["隔离行明细（原始值已脱敏）"]["search"] == f"共 {quarantined:,} 条"
+        assert f"{files:,}" in charts["接入文件数"]["text"]
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        _keep_screenshot(page, page.screenshot(full_page=True), "data-quality")
+    finally:
+        context.close()

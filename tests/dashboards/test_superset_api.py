@@ -4,6 +4,7 @@ the connection can neither write nor touch the file system."""
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
 import json
@@ -14,7 +15,7 @@ import pytest
 import requests
 
 from pipelines.bench.superset import ids_by_uuid
-from tests.dashboards.helpers import Bundle, SupersetServer, query_served_db
+from tests.dashboards.helpers import REPO_ROOT, Bundle, SupersetServer, query_served_db
 
 pytestmark = pytest.mark.superset
 
@@ -38,6 +39,14 @@ EXPECTED_METRICS = {
     "customer_day_count": "count(*)",
     "health_score_avg": "avg(health_score)",
     "task_count": "count(*)",
+    "landing_file_count": "count(*)",
+    "rejected_file_count": "sum(case when file_status = 'rejected' then 1 else 0 end)",
+    "rows_read_total": "sum(rows_read)",
+    "rows_loaded_total": "sum(rows_loaded)",
+    "rows_quarantined_total": "sum(rows_quarantined)",
+    "rows_duplicate_total": "sum(rows_duplicate)",
+    "stale_table_count": "sum(case when is_stale then 1 else 0 end)",
+    "quarantine_row_count": "count(*)",
     "lead_count": "count(*)",
     "untouched_lead_count": "count(*) filter (where not is_touched)",
     "within_target_lead_count": "count(*) filter (where is_within_target)",
@@ -341,3 +350,116 @@ def test_the_connection_cannot_write_or_read_files(
     assert query_served_db(served_db, "select schema_name, table_name from duckdb_tables()") == (
         tables_before
     )
+
+
+# --- 数据质量: the board's numbers are the ingestion's audit -----------------------------------
+
+
+def _board_data(api: requests.Session, base: str, bundle: Bundle, slug: str) -> dict[str, list]:
+    """Chart name → the chart-data API's results, for every chart of a board."""
+    chart_ids = ids_by_uuid(api, base, "chart")
+    dataset_ids = ids_by_uuid(api, base, "dataset")
+    board = next(d for d in bundle.dashboards.values() if d["slug"] == slug)
+    answers = {}
+    for chart_uuid in bundle.chart_uuids(board):
+        chart = bundle.charts[chart_uuid]
+        body = json.loads(chart["query_context"])
+        body["datasource"]["id"] = dataset_ids[chart["dataset_uuid"]]
+        body["form_data"]["slice_id"] = chart_ids[chart_uuid]
+        body["queries"][0]["row_limit"] = 100_000  # every row, not the table's first page
+        response = api.post(f"{base}/api/v1/chart/data", json=body, timeout=60)
+        assert response.status_code == 200, f"{chart['slice_name']}: {response.text[:500]}"
+        answers[chart["slice_name"]] = response.json()["result"]
+    return answers
+
+
+def test_the_data_quality_board_equals_the_ingestion_audit(
+    api: requests.Session, superset_server: SupersetServer, bundle: Bundle, pipeline_run
+) -> None:
+    """Every number of 数据质量, through the chart-data API, against ingest.file_audit and
+    ingest.quarantine read straight from the build file (not from the marts)."""
+    build_db = pipeline_run.settings.build_db
+    answers = _board_data(api, superset_server.base_url, bundle, "data-quality")
+
+    def number(name: str) -> int:
+        (row,) = answers[name][0]["data"]
+        return int(next(iter(row.values())))
+
+    def rowcount(name: str) -> int:
+        return int(next(iter(answers[name][1]["data"][0].values())))
+
+    ((files, rejected, quarantined, duplicate, loaded),) = query_served_db(
+        build_db,
+        "select count(*), count(*) filter (where status = 'rejected'), "
+        "sum(rows_quarantined), sum(rows_duplicate), sum(rows_loaded) from ingest.file_audit",
+    )
+    ((quarantine_rows,),) = query_served_db(build_db, "select count(*) from ingest.quarantine")
+    assert quarantine_rows > 0 and files > 0, "the sample company plants quarantined rows"
+    assert number("接入文件数") == files
+    assert number("被拒收文件数") == rejected
+    assert number("隔离行数") == quarantined == quarantine_rows
+    assert rowcount("接入文件明细（被拒收、有隔离行或警告的在前）") == files
+    assert rowcount("隔离行明细（原始值已脱敏）") == quarantine_rows
+
+    # per table and reason (the seed's Chinese names), and per source system, as the audit counts
+    reason_names = {
+        row["code"]: row["label"]
+        for row in csv.DictReader(
+            (REPO_ROOT / "dbt_project" / "seeds" / "ingest_labels.csv").open(encoding="utf-8")
+        )
+        if row["code_set"] == "reason"
+    }
+    table_names = {
+        (source, table): (source_label, table_label)
+        for source, table, source_label, table_label in query_served_db(
+            superset_server.served_db,
+            "select source, table_name, source_label, table_label from marts.fct_source_freshness",
+        )
+    }
+    audited = {
+        (*table_names[(source, table)], reason_names[reason]): count
+        for source, table, reason, count in query_served_db(
+            build_db,
+            "select source, table_name, reason_code, count(*) from ingest.quarantine "
+            "group by source, table_name, reason_code",
+        )
+    }
+    drawn_reasons = {
+        (row["source_label"], row["table_label"], row["reason_label"]): row["quarantine_row_count"]
+        for row in answers["隔离原因汇总"][0]["data"]
+    }
+    assert drawn_reasons == audited
+    labels = dict(
+        query_served_db(
+            superset_server.served_db,
+            "select distinct source, source_label from marts.fct_source_freshness",
+        )
+    )
+    per_source = {
+        labels[source]: (int(q), int(d))
+        for source, q, d in query_served_db(
+            build_db,
+            "select source, sum(rows_quarantined), sum(rows_duplicate) from ingest.file_audit "
+            "where source is not null and source <> '' group by source",
+        )
+    }
+    drawn = {
+        row["source_label"]: (int(row["rows_quarantined_total"]), int(row["rows_duplicate_total"]))
+        for row in answers["各来源系统的隔离行与重复行"][0]["data"]
+    }
+    assert drawn == per_source
+
+    # the freshness table: one row per contract table, its totals those of the audit
+    freshness = answers["各数据表新鲜度（按接入计划，超时的在前）"]
+    ((tables,),) = query_served_db(
+        superset_server.served_db, "select count(*) from marts.fct_source_freshness"
+    )
+    assert int(next(iter(freshness[1]["data"][0].values()))) == tables
+    ((table_loaded,),) = query_served_db(
+        superset_server.served_db, "select sum(rows_loaded) from marts.fct_source_freshness"
+    )
+    assert int(table_loaded) == int(loaded)
+    ((stale,),) = query_served_db(
+        superset_server.served_db, "select count(*) from marts.fct_source_freshness where is_stale"
+    )
+    assert number("超时未到的数据表") == stale
