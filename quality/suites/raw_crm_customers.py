@@ -5,15 +5,16 @@ SOURCE = ("crm", "customers")
 
 def expectations(rules) -> list:
     import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column
 
     return [
         gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
         # a churned customer carries its churn date; an active one does not
         gx.expectations.ExpectColumnValuesToNotBeNull(
-            column="churned_date", row_condition='status=="churned"', condition_parser="pandas"
+            column="churned_date", row_condition=Column("status") == "churned"
         ),
         gx.expectations.ExpectColumnValuesToBeNull(
-            column="churned_date", row_condition='status=="active"', condition_parser="pandas"
+            column="churned_date", row_condition=Column("status") == "active"
         ),
         # churn comes after the customer was created
         gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(

@@ -6,12 +6,13 @@ SOURCE = ("erp", "deliveries")
 
 def expectations(rules) -> list:
     import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column
 
     limit = rules.expectation("max_days_late")
     return [
         gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
         gx.expectations.ExpectColumnValuesToNotBeNull(
-            column="actual_date", row_condition='status=="delivered"', condition_parser="pandas"
+            column="actual_date", row_condition=Column("status") == "delivered"
         ),
         # a delivery far too late (or early) is an entry error, not a late delivery (H4 reads it)
         gx.expectations.ExpectColumnValuesToBeBetween(
