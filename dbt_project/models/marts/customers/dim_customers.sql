@@ -120,6 +120,7 @@ evaluated as (
             as decimal(5, 4)
         ) as decision_chain_completeness,
         rules.key_customer_min_purchase_cny,
+        rules.key_customer_purchase_window_days,
         rules.key_customer_min_chain_completeness,
         evaluation.evaluation_date as key_customer_as_of_date,
         case
@@ -182,10 +183,16 @@ final as (
         concat(
             concat(
                 case when flagged.is_key_industry then '重点行业✓' else '非重点行业✗' end,
-                case
-                    when flagged.meets_purchase then '；近12个月采购额达标✓'
-                    else '；近12个月采购额不足✗'
-                end
+                concat(
+                    concat(
+                        '；近',
+                        cast(cast(flagged.key_customer_purchase_window_days as integer) as varchar)
+                    ),
+                    case
+                        when flagged.meets_purchase then '天采购额达标✓'
+                        else '天采购额不足✗'
+                    end
+                )
             ),
             case
                 when flagged.meets_chain then '；决策链完整度达标✓'

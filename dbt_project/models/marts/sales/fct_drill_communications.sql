@@ -69,10 +69,7 @@ final as (
         ranked.communicated_at,
         ranked.is_rep_initiated,
         objections.objection_categories,
-        case ranked.channel
-            when 'sales_log' then '销售日志'
-            when 'wecom_text' then '企业微信'
-        end as channel_name,
+        {{ code_label('channel', 'ranked.channel') }} as channel_name,
         trim({{ mask_identifiers_in_text('ranked.communication_text') }}) as communication_text,
         objections.communication_id is not null as has_objection,
         {{ code_label(

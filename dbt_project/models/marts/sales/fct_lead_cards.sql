@@ -32,13 +32,17 @@ settings as (
     select {{ rule_parameter('lead_response_target_minutes') }} as response_target_minutes
 ),
 
+-- a lead is converted by an opportunity created on or before the evaluation day
 converted as (
     select
-        lead_id,
-        min(opportunity_id) as opportunity_id
+        opportunities.lead_id,
+        min(opportunities.opportunity_id) as opportunity_id
     from opportunities
-    where lead_id is not null
-    group by lead_id
+    cross join evaluation
+    where
+        opportunities.lead_id is not null
+        and cast(opportunities.created_at as date) <= evaluation.evaluation_date
+    group by opportunities.lead_id
 ),
 
 -- who follows an open lead up now: its follow-up rep while active on the evaluation day; a leaver's

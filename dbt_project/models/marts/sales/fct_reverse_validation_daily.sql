@@ -81,7 +81,27 @@ final as (
                     abs(counted.reported_customer_count - counted.wecom_customer_count) * 1.0
                     / counted.wecom_customer_count > settings.max_diff_ratio
             else counted.reported_customer_count > 0
-        end as is_flagged
+        end as is_flagged,
+        -- why a day is flagged, in the words of the outbox message (null when it is not)
+        case
+            when
+                counted.wecom_customer_count > 0
+                and abs(counted.reported_customer_count - counted.wecom_customer_count) * 1.0
+                / counted.wecom_customer_count > settings.max_diff_ratio
+                then concat(
+                    concat(
+                        '差异',
+                        {{ number_text(
+                            '100.0 * abs(counted.reported_customer_count '
+                            ~ '- counted.wecom_customer_count) / counted.wecom_customer_count',
+                            '%'
+                        ) }}
+                    ),
+                    concat('，超过上限', {{ number_text('100.0 * settings.max_diff_ratio', '%') }})
+                )
+            when counted.wecom_customer_count = 0 and counted.reported_customer_count > 0
+                then '企业微信当天没有联系任何客户'
+        end as flag_reason
     from counted
     cross join settings
     left join reps
