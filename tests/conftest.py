@@ -38,6 +38,7 @@ def pytest_collection_modifyitems(config, items):
         if Path(item.path).relative_to(REPO_ROOT).as_posix() in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
 
+
 SAMPLE_LAST_DAY = "2026-10-31"
 SAMPLE_ARGS = ["--seed", "7", "--scale", "0.1", "--start", "2025-11-01", "--end", SAMPLE_LAST_DAY]
 

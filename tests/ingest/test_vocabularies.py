@@ -1,6 +1,6 @@
-"""A company's own words for coded values (its CRM writes stages 方案 and urgency 高/中/低): quarantined
-with the accepted values listed, then loaded after one change to the contract; the codes themselves
-come from the seeds (the stage list's one home)."""
+"""A company's own words for coded values (its CRM writes stages 方案 and urgency 高/中/低):
+quarantined with the accepted values listed, then loaded after one change to the contract; the
+codes themselves come from the seeds (the stage list's one home)."""
 
 import os
 import re
