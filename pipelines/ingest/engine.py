@@ -30,6 +30,7 @@ import errno
 import hashlib
 import logging
 import os
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -51,7 +52,7 @@ from pipelines.ingest.discovery import (
     open_landing_file,
     scan_landing,
 )
-from pipelines.ingest.readers import FileRejected, read_file
+from pipelines.ingest.readers import FileRejected, TextBatch, read_file
 from pipelines.ingest.validate import (
     FileState,
     HeaderProblem,
@@ -132,7 +133,7 @@ def ingest_file(
         audit.write(conn, _stamped(result, now))
         return result
     previous = audit.read(conn, file.rel)
-    with os.fdopen(fd, "rb") as handle, ThreadPoolExecutor(2, "ingest") as threads:
+    with os.fdopen(fd, "rb") as handle, ThreadPoolExecutor(3, "ingest") as threads:
         if previous and previous.status == "loaded" and previous.contract_hash == fingerprint:
             file_hash = _hash(fd)  # the same content may need no reading at all
             if previous.file_hash == file_hash:
@@ -179,8 +180,9 @@ def _load(
     """Read, type and write one file in one transaction; the rejection if it cannot be loaded,
     ``None`` if it changed while being read.
 
-    Batch N is written to DuckDB by a second thread while this one reads and types batch N+1
-    (both release the GIL); the connection is only ever used by one thread at a time."""
+    Three stages overlap: while this thread types batch N, a second one writes batch N-1 to
+    DuckDB and a third reads and parses batch N+1 (all mostly release the GIL); the connection is
+    only ever used by one thread at a time."""
     in_transaction = False
     inserts = writer.Inserter(conn, references.lock, threads)
 
@@ -216,7 +218,7 @@ def _load(
         )
         # a table referring to itself sees its earlier batches in the warehouse: wait for them
         self_referring = any(c.references and c.references[:2] == table.key for c in table.columns)
-        for batch in reading.batches:
+        for batch in _read_ahead(reading.batches, threads):
             result.rows_read += batch.frame.height + len(batch.bad)
             if self_referring:
                 inserts.wait()
@@ -264,6 +266,18 @@ def _load(
             "unreadable",
             f"could not be read ({type(exc).__name__}); the file's content is not shown",
         )
+
+
+_END = object()
+
+
+def _read_ahead(batches: Iterator[TextBatch], threads: ThreadPoolExecutor) -> Iterator[TextBatch]:
+    """``batches``, the next one read on a thread while the caller types the one it has (one
+    batch ahead at most; an error reading one is raised where that batch would have come)."""
+    ahead = threads.submit(next, batches, _END)
+    while (batch := ahead.result()) is not _END:
+        ahead = threads.submit(next, batches, _END)
+        yield batch
 
 
 def _roll_back(conn: duckdb.DuckDBPyConnection, inserts: writer.Inserter, begun: bool) -> None:
