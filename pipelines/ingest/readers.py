@@ -131,12 +131,16 @@ def read_file(name: str, handle: BinaryIO, settings: LandingSettings) -> Reading
 
 def _blocks(handle: BinaryIO, size: int) -> Iterator[tuple[bytes, bool]]:
     """The file in blocks of about ``size`` bytes, each ending with a line feed (the last one
-    may not); ``True`` with the last."""
+    may not); ``True`` with the last (the one that reaches the end of the file, so that no empty
+    batch follows it)."""
     tail = b""
     while True:
         chunk = handle.read(size)
         if not chunk:
             yield tail, True
+            return
+        if _at_end(handle):
+            yield b"".join((tail, chunk)), True
             return
         cut = chunk.rfind(b"\n") + 1
         if cut == 0:
@@ -145,6 +149,14 @@ def _blocks(handle: BinaryIO, size: int) -> Iterator[tuple[bytes, bool]]:
         block = b"".join((tail, memoryview(chunk)[:cut]))  # one copy
         tail = chunk[cut:]
         yield block, False
+
+
+def _at_end(handle: BinaryIO) -> bool:
+    """Whether nothing is left to read (``False`` when it cannot be told without reading)."""
+    if isinstance(handle, io.BytesIO):
+        return handle.tell() >= len(handle.getbuffer())
+    peek = getattr(handle, "peek", None)
+    return peek is not None and not peek(1)
 
 
 def _lines(data: bytes) -> Iterator[bytes]:
