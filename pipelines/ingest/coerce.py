@@ -20,8 +20,9 @@ a cell matching a named pattern (a phone number in an amount column) is ``implau
 number outside ``min``/``max`` is ``out_of_range``; a date more than ``max_days_ahead`` days after
 the load day, or before ``not_before``, is ``date_out_of_range``.
 
-Most cells take a fast path (plain digits, ``YYYY-MM-DD[ HH:MM:SS]``, ASCII text that needs no
-normalisation); only the others go through the regular expressions.
+Most cells take a fast path (plain digits, ``YYYY-MM-DD[ HH:MM:SS]``, text that NFKC leaves alone or
+maps character by character to ASCII: ``textclean``); only the others go through the regular
+expressions and Polars' NFKC.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from pipelines.ingest.contract import Column, Plausibility
+from pipelines.ingest.textclean import clean_series
 
 _DATE_RE = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 _TIME_RE = (
@@ -89,24 +91,9 @@ def _eval(series: pl.Series, expr: pl.Expr) -> pl.Series:
     return pl.DataFrame({"v": series}).select(expr.alias("v")).to_series()
 
 
-def _clean_expr(name: str, normalize: bool) -> pl.Expr:
-    text = pl.col(name).cast(pl.String)
-    if normalize:
-        text = text.str.normalize("NFKC")
-    # one reference to ``text``: an eager query would compute it once per reference
-    return text.str.strip_chars().replace("", None).alias(name)
-
-
 def clean(series: pl.Series) -> pl.Series:
-    """NFKC-normalise (not needed for plain ASCII), trim; empty cells become null."""
-    text = series.cast(pl.String)
-    return _eval(text, _clean_expr("v", not text.str.len_bytes().equals(text.str.len_chars())))
-
-
-def clean_text(expr: pl.Expr) -> pl.Expr:
-    """:func:`clean` as an expression (NFKC on every cell)."""
-    text = expr.cast(pl.String).str.normalize("NFKC").str.strip_chars()
-    return pl.when(text == "").then(None).otherwise(text)
+    """NFKC-normalise, trim; empty cells become null (``textclean``: fast where the text allows)."""
+    return clean_series(series)
 
 
 # --- dates and times ----------------------------------------------------------------------------
@@ -355,13 +342,7 @@ def coerce_frame(
     names = [c.name for c in columns]
     if not frame.height:
         frame = frame.select(pl.col(n).cast(pl.String) for n in names)
-    flags = frame.select(
-        (pl.col(n).cast(pl.String).str.len_bytes() != pl.col(n).cast(pl.String).str.len_chars())
-        .any()
-        .alias(n)
-        for n in names
-    ).row(0, named=True)
-    text = frame.select(_clean_expr(n, bool(flags[n])) for n in names)
+    text = pl.DataFrame([clean_series(frame.get_column(n)).alias(n) for n in names])
     fast = text.select(_fast(c, pl.col(c.name)).alias(c.name) for c in columns)
     for column in columns:
         slow = _slow(column, timezone)

@@ -32,6 +32,7 @@ import numpy as np
 QUOTE = ord('"')
 LF = ord("\n")
 CR = ord("\r")
+TAB = ord("\t")
 RAW_LIMIT = 2_000  # characters of a bad line kept in the quarantine's raw_record
 
 
@@ -50,6 +51,41 @@ class Scan:
     bad: list[BadRecord] = field(default_factory=list)
     carry: bytes = b""  # an unfinished quoted record, continued in the next block
     carry_lines: int = 0  # lines of this block before ``carry`` starts (all, without carry)
+    control_free: bool | None = None  # ``body`` holds no control character (None: not counted)
+
+
+@dataclass
+class ByteCounts:
+    line_feeds: int
+    separators: int
+    quotes: int
+    control: int  # control characters: bytes below 0x20 but LF, CR and tab; and 0x7F
+
+
+_CHUNK = 1 << 18  # bytes compared at a time: the comparisons' scratch stays in the cache
+
+
+def count_bytes(data: bytes, sep: int) -> ByteCounts:
+    """The line feeds, separators, quotes and control characters of ``data`` in one pass (in
+    UTF-8 these bytes are never part of another character)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    scratch = np.empty(min(_CHUNK, arr.size), dtype=bool)
+    lf = seps = quotes = low = allowed = delete = 0
+    for start in range(0, arr.size, _CHUNK):
+        chunk = arr[start : start + _CHUNK]
+        hit = scratch[: chunk.size]
+        lf += np.count_nonzero(np.equal(chunk, LF, out=hit))
+        seps += np.count_nonzero(np.equal(chunk, sep, out=hit))
+        quotes += np.count_nonzero(np.equal(chunk, QUOTE, out=hit))
+        delete += np.count_nonzero(np.equal(chunk, 0x7F, out=hit))
+        below = np.count_nonzero(np.less(chunk, 0x20, out=hit))
+        low += below
+        if below:
+            allowed += np.count_nonzero(np.equal(chunk, CR, out=hit))
+            if sep != TAB:
+                allowed += np.count_nonzero(np.equal(chunk, TAB, out=hit))
+    allowed += lf + (seps if sep == TAB else 0)
+    return ByteCounts(int(lf), int(seps), int(quotes), int(low - allowed + delete))
 
 
 def raw_text(data: bytes) -> str:
@@ -129,14 +165,15 @@ def scan_block(
     bad_lines = bad_lines or {}
     if not data:
         return Scan(b"", np.empty(0, dtype=np.int64))
-    if not bad_lines and b'"' not in data and data.endswith(b"\n"):
-        lines = data.count(b"\n")
-        if ncols > 1 and data.count(sep) == (ncols - 1) * lines:
+    if not bad_lines and data.endswith(b"\n"):
+        counts = count_bytes(data, sep[0])
+        lines = counts.line_feeds
+        if not counts.quotes and ncols > 1 and counts.separators == (ncols - 1) * lines:
             # No quotes and the right number of separators in all: one record per line (the
             # parser refuses a line with too many fields, so none can have too few, and a blank
             # line would have none).
             rows = np.arange(first_line, first_line + lines, dtype=np.int64)
-            return Scan(data, rows, carry_lines=lines)
+            return Scan(data, rows, carry_lines=lines, control_free=not counts.control)
     arr = np.frombuffer(data, dtype=np.uint8)
     starts, ends = _line_bounds(arr)
     nlines = len(starts)

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import logging
 import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ from pipelines.ingest.discovery import (
     open_landing_file,
     scan_landing,
 )
-from pipelines.ingest.readers import FileRejected, read_file
+from pipelines.ingest.readers import FileRejected, TextBatch, read_file
 from pipelines.ingest.validate import (
     FileState,
     HeaderProblem,
@@ -91,19 +92,15 @@ def local_today(contract: Contract) -> date:
     return datetime.now(ZoneInfo(contract.timezone)).date()
 
 
-def _hash(handle: BinaryIO, keep_up_to: int) -> tuple[str, bytes | None]:
-    """The file's SHA-256, and its bytes when it is at most ``keep_up_to`` long (read once)."""
+def _hash(fd: int) -> str:
+    """The SHA-256 of the open file ``fd``, read with ``pread`` (the file position is left to the
+    reader, so it can run beside it)."""
     digest = hashlib.sha256()
-    kept: list[bytes] | None = []
-    size = 0
-    while chunk := handle.read(HASH_CHUNK):
+    position = 0
+    while chunk := os.pread(fd, HASH_CHUNK, position):
         digest.update(chunk)
-        size += len(chunk)
-        if kept is not None:
-            kept.append(chunk)
-            if size > keep_up_to:
-                kept = None
-    return digest.hexdigest(), (b"".join(kept) if kept is not None else None)
+        position += len(chunk)
+    return digest.hexdigest()
 
 
 def _audit(table: Table, file: LandingFile, status: str, **fields) -> FileAudit:
@@ -143,21 +140,18 @@ def ingest_file(
         result = _rejected(table, file, "", code, f"cannot be opened ({exc.strerror})")
         audit.write(conn, _stamped(result, now))
         return result
-    with os.fdopen(fd, "rb") as handle:
-        file_hash, data = _hash(handle, int(contract.landing.batch_mb * 1024 * 1024))
-        previous = audit.read(conn, file.rel)
-        if (
-            previous
-            and previous.status == "loaded"
-            and previous.file_hash == file_hash
-            and previous.contract_hash == fingerprint
-        ):
-            previous.status = "unchanged"
-            return previous
-        if data is None:
-            handle.seek(0)
-        source = io.BytesIO(data) if data is not None else handle
-        result = _load(conn, contract, table, file, source, file_hash, references, now)
+    previous = audit.read(conn, file.rel)
+    with os.fdopen(fd, "rb") as handle, ThreadPoolExecutor(3, "ingest") as threads:
+        if previous and previous.status == "loaded" and previous.contract_hash == fingerprint:
+            file_hash = _hash(fd)  # the same content may need no reading at all
+            if previous.file_hash == file_hash:
+                previous.status = "unchanged"
+                return previous
+            hashing: Future[str] | str = file_hash
+        else:  # hashed beside the reading: only the first insert and the audit need it
+            hashing = threads.submit(_hash, fd)
+        result = _load(conn, contract, table, file, handle, hashing, references, now, threads)
+        file_hash = hashing if isinstance(hashing, str) else hashing.result()
     if result is None:  # the file changed while being read: the next run reads it
         skipped = _audit(
             table,
@@ -186,26 +180,43 @@ def _load(
     table: Table,
     file: LandingFile,
     source: BinaryIO,
-    file_hash: str,
+    hashing: Future[str] | str,
     references: References,
     now: datetime,
+    threads: ThreadPoolExecutor,
 ) -> FileAudit | None:
     """Read, type and write one file in one transaction; the rejection if it cannot be loaded,
-    ``None`` if it changed while being read."""
+    ``None`` if it changed while being read.
+
+    Three stages overlap: while this thread types batch N, a second one writes batch N-1 to
+    DuckDB and a third reads and parses batch N+1 (all mostly release the GIL); the connection is
+    only ever used by one thread at a time."""
     in_transaction = False
+    inserts = writer.Inserter(conn, references.lock, threads)
+
+    def file_hash() -> str:
+        return hashing if isinstance(hashing, str) else hashing.result()
+
+    def file_hash_if_any() -> str:  # for a rejection: the hash may have failed with the file
+        try:
+            return file_hash()
+        except OSError:
+            return ""
+
     try:
         reading = read_file(file.rel, source, contract.landing)
         mapping = map_header(table, reading.header, file.rel, reading.format)
-        conn.execute("begin transaction")
-        in_transaction = True
-        writer.clear_file(conn, table, file.rel)
+        with references.lock:
+            conn.execute("begin transaction")
+            in_transaction = True
+            writer.clear_file(conn, table, file.rel)
         state = FileState()
         today = local_today(contract)
         result = _audit(
             table,
             file,
             "loaded",
-            file_hash=file_hash,
+            file_hash="",
             file_format=reading.format,
             encoding=reading.encoding,
             unknown_columns=[h for h, _ in mapping.unknown],
@@ -213,14 +224,27 @@ def _load(
             contract_hash=contract.fingerprint(table),
             ingested_at=now,
         )
-        for batch in reading.batches:
+        # a table referring to itself sees its earlier batches in the warehouse: wait for them
+        self_referring = any(c.references and c.references[:2] == table.key for c in table.columns)
+        for batch in _read_ahead(reading.batches, threads):
             result.rows_read += batch.frame.height + len(batch.bad)
+            if self_referring:
+                inserts.wait()
             split = split_batch(batch, mapping, contract, table, references, state, today)
-            writer.insert_loaded(conn, table, file.rel, file_hash, now, split.loaded)
-            writer.insert_quarantine(conn, table, file.rel, file_hash, now, split.quarantined)
+            inserts.submit(
+                writer.insert_batch,
+                table,
+                file.rel,
+                file_hash,
+                now,
+                split.loaded,
+                split.quarantined,
+            )
             result.rows_loaded += split.loaded.height
             result.rows_quarantined += split.quarantined.height
             result.rows_duplicate += split.duplicates
+        inserts.wait()
+        result.file_hash = file_hash()
         if changed_since_scan(file):
             conn.execute("rollback")
             return None
@@ -235,24 +259,39 @@ def _load(
         conn.execute("commit")
         return result
     except (FileRejected, HeaderProblem) as exc:
-        if in_transaction:
-            conn.execute("rollback")
-        return _rejected(table, file, file_hash, exc.reason_code, exc.message)
+        _roll_back(conn, inserts, in_transaction)
+        return _rejected(table, file, file_hash_if_any(), exc.reason_code, exc.message)
     except (duckdb.Error, NotIngestedYet):
-        if in_transaction:
-            conn.execute("rollback")
+        _roll_back(conn, inserts, in_transaction)
         raise
     except Exception as exc:  # anything else about this file: reject it, read the next
-        if in_transaction:
-            conn.execute("rollback")
+        _roll_back(conn, inserts, in_transaction)
         log.warning("%s: %s while reading", file.rel, type(exc).__name__)
         return _rejected(
             table,
             file,
-            file_hash,
+            file_hash_if_any(),
             "unreadable",
             f"could not be read ({type(exc).__name__}); the file's content is not shown",
         )
+
+
+_END = object()
+
+
+def _read_ahead(batches: Iterator[TextBatch], threads: ThreadPoolExecutor) -> Iterator[TextBatch]:
+    """``batches``, the next one read on a thread while the caller types the one it has (one
+    batch ahead at most; an error reading one is raised where that batch would have come)."""
+    ahead = threads.submit(next, batches, _END)
+    while (batch := ahead.result()) is not _END:
+        ahead = threads.submit(next, batches, _END)
+        yield batch
+
+
+def _roll_back(conn: duckdb.DuckDBPyConnection, inserts: writer.Inserter, begun: bool) -> None:
+    inserts.abandon()  # the pending insert finishes (or fails) before the rollback
+    if begun:
+        conn.execute("rollback")
 
 
 def ingest_table(

@@ -37,7 +37,14 @@ import numpy as np
 import polars as pl
 
 from pipelines.ingest.contract import LandingSettings
-from pipelines.ingest.csvscan import BadRecord, raw_text, scan_block, split_record
+from pipelines.ingest.csvscan import (
+    BadRecord,
+    Scan,
+    count_bytes,
+    raw_text,
+    scan_block,
+    split_record,
+)
 from pipelines.ingest.decoding import Decoder, Undecodable
 
 FORMATS = {
@@ -68,6 +75,8 @@ class TextBatch:
     bad: list[BadRecord] = field(default_factory=list)
     # cells the reader could not read as text: (row, column position, reason code, detail)
     cell_errors: list[tuple[int, int, str, str]] = field(default_factory=list)
+    # True when the bytes the cells came from hold no control character: none needs a look
+    control_free: bool = False
 
 
 @dataclass
@@ -122,12 +131,16 @@ def read_file(name: str, handle: BinaryIO, settings: LandingSettings) -> Reading
 
 def _blocks(handle: BinaryIO, size: int) -> Iterator[tuple[bytes, bool]]:
     """The file in blocks of about ``size`` bytes, each ending with a line feed (the last one
-    may not); ``True`` with the last."""
+    may not); ``True`` with the last (the one that reaches the end of the file, so that no empty
+    batch follows it)."""
     tail = b""
     while True:
         chunk = handle.read(size)
         if not chunk:
             yield tail, True
+            return
+        if _at_end(handle):
+            yield b"".join((tail, chunk)), True
             return
         cut = chunk.rfind(b"\n") + 1
         if cut == 0:
@@ -138,19 +151,42 @@ def _blocks(handle: BinaryIO, size: int) -> Iterator[tuple[bytes, bool]]:
         yield block, False
 
 
+def _at_end(handle: BinaryIO) -> bool:
+    """Whether nothing is left to read (``False`` when it cannot be told without reading)."""
+    if isinstance(handle, io.BytesIO):
+        return handle.tell() >= len(handle.getbuffer())
+    peek = getattr(handle, "peek", None)
+    return peek is not None and not peek(1)
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
+    """``data.split(b"\\n")``, one line at a time."""
+    position = 0
+    while (end := data.find(b"\n", position)) >= 0:
+        yield data[position:end]
+        position = end + 1
+    yield data[position:]
+
+
 def _header(
     data: bytes, bad_lines: dict[int, str], settings: LandingSettings
 ) -> tuple[list[str], str, int]:
     """(header cells, delimiter, lines up to and including the header) from the first block."""
-    lines = data.split(b"\n")
-    start = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if start is None:
+    following = _lines(data)  # only as many lines as the header needs are split off
+    lines: list[bytes] = []
+    for line in following:
+        lines.append(line)
+        if line.strip():
+            break
+    else:
         raise FileRejected("empty", "the file has no header row")
-    end = start
-    while lines[start : end + 1] and b"\n".join(lines[start : end + 1]).count(b'"') % 2:
+    start = end = len(lines) - 1
+    while b"\n".join(lines[start : end + 1]).count(b'"') % 2:
         end += 1
-        if end >= len(lines) or end - start >= settings.csv.max_lines_per_row:
+        line = next(following, None)
+        if line is None or end - start >= settings.csv.max_lines_per_row:
             raise FileRejected("unreadable", "the header row's quoting is broken")
+        lines.append(line)
     if any(i in bad_lines for i in range(start, end + 1)):
         raise FileRejected(
             "undecodable", "the header row is not text in any accepted encoding (UTF-8, GB18030)"
@@ -229,7 +265,7 @@ def _csv_batches(
             )
             if frame is None:
                 frame = _parse_exactly(scan.body, scan.rows, ncols, delimiter)
-        yield TextBatch(_drop_blank_rows(frame), scan.bad)
+        yield TextBatch(_drop_blank_rows(frame), scan.bad, control_free=_control_free(scan))
         if final:
             return
         first_line += scan.carry_lines
@@ -278,9 +314,8 @@ def _parse(body: bytes, rows: np.ndarray, ncols: int, delimiter: str) -> pl.Data
         return None
     if frame.height != len(rows):
         return None
-    return frame.with_columns(pl.Series("_row", rows, dtype=pl.Int64)).select(
-        "_row", *column_names(ncols)
-    )
+    # inserted in place: ``with_columns`` would first gather the parser's chunks into one
+    return frame.insert_column(0, pl.Series("_row", rows, dtype=pl.Int64))
 
 
 def _parse_exactly(body: bytes, rows: np.ndarray, ncols: int, delimiter: str) -> pl.DataFrame:
@@ -298,6 +333,14 @@ def _parse_exactly(body: bytes, rows: np.ndarray, ncols: int, delimiter: str) ->
     for name, values in zip(column_names(ncols), columns, strict=True):
         data[name] = pl.Series([v if v != "" else None for v in values], dtype=pl.String)
     return pl.DataFrame(data)
+
+
+def _control_free(scan: Scan) -> bool:
+    """Whether the bytes given to the parser hold none of the control characters of
+    ``_CONTROL`` (counted by the line scan, or now)."""
+    if scan.control_free is not None:
+        return scan.control_free
+    return not count_bytes(scan.body, ord(",")).control
 
 
 def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:

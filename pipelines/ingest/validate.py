@@ -19,6 +19,7 @@ with different seeds), so a big file read in batches gets the same result as rea
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -139,15 +140,18 @@ class References:
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, contract: Contract, table: Table):
         self.conn, self.contract, self.table = conn, contract, table
+        # the connection is shared with the thread writing a file's batches (writer.Inserter)
+        self.lock = threading.RLock()
         self._cache: dict[tuple[str, str, str], pl.DataFrame | None] = {}
 
     def _target(self, ref: tuple[str, str, str]) -> Table:
         target = self.contract.table(ref[0], ref[1])
-        exists = self.conn.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [target.schema, target.name],
-        ).fetchall()[0][0]
+        with self.lock:
+            exists = self.conn.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = ? and table_name = ?",
+                [target.schema, target.name],
+            ).fetchall()[0][0]
         if not exists:
             raise NotIngestedYet(
                 f"{self.table.source}.{self.table.name} references {'.'.join(ref)}, which has "
@@ -161,17 +165,18 @@ class References:
             return None
         if ref not in self._cache:
             target = self._target(ref)
-            rows = self.conn.execute(f"select count(*) from {target.qualified_name}").fetchall()
-            self._cache[ref] = (
-                pl.from_arrow(
-                    self.conn.sql(
-                        f'select distinct cast("{ref[2]}" as varchar) as _ref '
-                        f'from {target.qualified_name} where "{ref[2]}" is not null'
-                    ).to_arrow_table()
+            with self.lock:
+                rows = self.conn.execute(f"select count(*) from {target.qualified_name}").fetchall()
+                self._cache[ref] = (
+                    pl.from_arrow(
+                        self.conn.sql(
+                            f'select distinct cast("{ref[2]}" as varchar) as _ref '
+                            f'from {target.qualified_name} where "{ref[2]}" is not null'
+                        ).to_arrow_table()
+                    )
+                    if rows[0][0] <= self.SMALL
+                    else None
                 )
-                if rows[0][0] <= self.SMALL
-                else None
-            )
         return self._cache[ref]
 
     def found(self, ref: tuple[str, str, str], values: pl.Series) -> pl.Series:
@@ -180,22 +185,19 @@ class References:
         if keys is None:
             target = self._target(ref)
             distinct = pl.DataFrame({"_ref": values.drop_nulls().unique()})
-            self.conn.register("lastmile_ref_values", distinct.to_arrow())
-            try:
-                keys = pl.from_arrow(
-                    self.conn.sql(
-                        "select _ref from lastmile_ref_values where _ref in "
-                        f'(select cast("{ref[2]}" as varchar) from {target.qualified_name})'
-                    ).to_arrow_table()
-                )
-            finally:
-                self.conn.unregister("lastmile_ref_values")
-        return (
-            pl.DataFrame({"_ref": values})
-            .join(keys.with_columns(pl.lit(True).alias("_found")), on="_ref", how="left",
-                  maintain_order="left")
-            .get_column("_found")
-        )  # fmt: skip
+            with self.lock:
+                self.conn.register("lastmile_ref_values", distinct.to_arrow())
+                try:
+                    keys = pl.from_arrow(
+                        self.conn.sql(
+                            "select _ref from lastmile_ref_values where _ref in "
+                            f'(select cast("{ref[2]}" as varchar) from {target.qualified_name})'
+                        ).to_arrow_table()
+                    )
+                finally:
+                    self.conn.unregister("lastmile_ref_values")
+        held = values.is_in(keys.get_column("_ref").implode())
+        return pl.select(pl.when(held).then(True)).to_series()
 
 
 @dataclass
@@ -214,15 +216,22 @@ class BatchResult:
     duplicates: int
 
 
-def first_occurrences(frame: pl.DataFrame, seen: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
+def first_occurrences(
+    frame: pl.DataFrame, seen: pl.DataFrame, key: list[str] | None = None
+) -> tuple[pl.Series, pl.DataFrame]:
     """True for each row of ``frame`` that is neither an earlier row's copy nor in ``seen`` (the
     hash pairs of earlier batches' rows); and this batch's hash pairs to add to ``seen``.
 
-    One 64-bit hash finds the candidates fast; candidates within the batch are then compared
-    exactly, and against earlier batches by a second, independent 64-bit hash."""
-    h1, h2 = frame.hash_rows(seed=0), frame.hash_rows(seed=7919)
-    first = h1.is_first_distinct()
-    if not first.all():
+    One 64-bit hash of the whole row finds the candidates fast; candidates within the batch are
+    then compared exactly, and against earlier batches by a second, independent 64-bit hash — of
+    the ``key`` columns only when given (an exact copy repeats its key, so the pair still tells
+    rows apart: two rows with different keys would have to collide on both hashes)."""
+    h1 = frame.hash_rows(seed=0)
+    h2 = (frame.select(key) if key else frame).hash_rows(seed=7919)
+    if h1.n_unique() == frame.height:  # the common case: no candidate in the batch
+        first = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+    else:
+        first = h1.is_first_distinct()
         index = h1.is_duplicated().arg_true()
         exact = frame[index].select(pl.struct(pl.all()).is_first_distinct()).to_series()
         first = first.scatter(index, exact)
@@ -234,8 +243,8 @@ def first_occurrences(frame: pl.DataFrame, seen: pl.DataFrame) -> tuple[pl.Serie
             again = pairs.with_row_index().join(seen, on=["h1", "h2"], how="semi")
             if again.height:
                 first = first.scatter(index.gather(again.get_column("index")), False)
-    kept = pl.DataFrame({"h1": h1, "h2": h2}).filter(first)
-    return first, kept
+    kept = pl.DataFrame({"h1": h1, "h2": h2})
+    return first, (kept if first.all() else kept.filter(first))
 
 
 def _cut(expr: pl.Expr) -> pl.Expr:
@@ -283,35 +292,28 @@ def split_batch(
     work = frame.select("_row", *mapped, extra.alias("_extra"), conflict.alias("_conflict"))
 
     # 1. exact copies of an earlier row of the file
-    first, kept = first_occurrences(work.select(*names, "_extra"), state.rows)
+    first, kept = first_occurrences(
+        work.select(*names, "_extra"), state.rows, list(table.primary_key) or None
+    )
     duplicates = int(work.height - (first.sum() or 0))
     if duplicates:
         work, frame = work.filter(first), frame.filter(first)
     state.rows = pl.concat([state.rows, kept])
 
-    # 2. the row's text itself
-    control = control_character_pattern()
-    control_column = pl.lit(None, dtype=pl.String)
-    if cells:
-        control_column = pl.coalesce(
-            [
-                pl.when(pl.col(c).str.contains(control)).then(
+    # 2. the row's text itself (a CSV block whose bytes hold no control character needs no look)
+    control = pl.lit(None, dtype=pl.String)
+    if cells and not batch.control_free:
+        pattern = control_character_pattern()
+        control = frame.select(
+            pl.coalesce(
+                pl.when(pl.col(c).str.contains(pattern)).then(
                     pl.lit(_column_for(mapping, int(c[1:])))
                 )
                 for c in cells
-            ]
-        )
-    work = work.with_columns(frame.select(control_column.alias("_control")).to_series())
-    whys = [
-        pl.when(pl.col("_control").is_not_null()).then(
-            _why(pl.col("_control"), "control_characters", pl.lit(None, pl.String), None)
-        ),
-        pl.when(pl.col("_conflict")).then(
-            _why(pl.lit(None, pl.String), "conflicting_keys", pl.lit(None, pl.String), None)
-        ),
-    ]
+            )
+        ).to_series()
+    work = work.with_columns(control.alias("_control"))
     excel = _excel_errors(batch, mapping, table)
-    work = work.with_columns(pl.coalesce(whys).alias("_why"))
     if excel.height:
         work = work.join(excel, on="_row", how="left", maintain_order="left")
     else:
@@ -334,21 +336,27 @@ def split_batch(
         ],
         how="horizontal",
     )
+    # The first reason of each row, as plain columns (the quarantine's sentences are built at the
+    # end, for the quarantined rows only): _w_code, _w_column, _w_raw (the column whose text is
+    # the raw value) and _w_detail.
+    none = pl.lit(None, dtype=pl.String)
     reasons = [
-        pl.when(pl.col("_excel_column") == column.name)
-        .then(_why(pl.lit(column.name), "excel_error", pl.col(column.name), None))
-        .when(pl.col(f"_r_{column.name}").is_not_null())
-        .then(
-            _why(
-                pl.lit(column.name),
-                pl.col(f"_r_{column.name}"),
-                pl.col(column.name),
-                pl.col(f"_d_{column.name}"),
-            )
-        )
-        for column in table.columns
+        _Reason(pl.col("_control").is_not_null(), "control_characters", pl.col("_control")),
+        _Reason(pl.col("_conflict"), "conflicting_keys", none),
     ]
-    work = work.with_columns(pl.coalesce([pl.col("_why"), *reasons]).alias("_why"))
+    for column in table.columns:
+        name = pl.lit(column.name)
+        reasons += [
+            _Reason(pl.col("_excel_column") == column.name, "excel_error", name, column.name),
+            _Reason(
+                pl.col(f"_r_{column.name}").is_not_null(),
+                pl.col(f"_r_{column.name}"),
+                name,
+                column.name,
+                pl.col(f"_d_{column.name}"),
+            ),
+        ]
+    work = work.with_columns(_first_reason(reasons))
 
     # 4. references, as joins with the referenced table's keys
     for column in table.columns:
@@ -361,50 +369,72 @@ def split_batch(
                              as_text.drop_nulls()]).unique()  # fmt: skip
             state.own_values[column.name] = own
             found = found | as_text.is_in(own.implode())
-        work = work.with_columns(found.alias("_found"), as_text.alias("_as_text"))
-        work = work.with_columns(
-            pl.when(
-                pl.col("_why").is_null()
-                & pl.col("_as_text").is_not_null()
-                & pl.col("_found").is_null()
-            )
-            .then(_why(pl.lit(column.name), "unknown_reference", pl.col(column.name), None))
-            .otherwise(pl.col("_why"))
-            .alias("_why")
-        )
+        unknown = work.get_column("_w_code").is_null() & as_text.is_not_null() & found.is_null()
+        if unknown.any():
+            work = _set_reason(work, unknown, "unknown_reference", column.name)
 
     # 5. a primary key repeated with other values
     if table.primary_key:
-        ok = work.get_column("_why").is_null()
+        ok = work.get_column("_w_code").is_null()
         keys = pl.DataFrame({c: typed[c] for c in table.primary_key}).filter(ok)
         first_key, kept = first_occurrences(keys, state.keys)
         state.keys = pl.concat([state.keys, kept])
         if not first_key.all():
             conflict_rows = pl.Series([False] * work.height, dtype=pl.Boolean)
             conflict_rows = conflict_rows.scatter(ok.arg_true(), ~first_key)
-            key = table.primary_key[0]
-            work = work.with_columns(conflict_rows.alias("_key_conflict")).with_columns(
-                pl.when(pl.col("_key_conflict"))
-                .then(_why(pl.lit(key), "duplicate_key_conflict", pl.col(key), None))
-                .otherwise(pl.col("_why"))
-                .alias("_why")
-            )
+            work = _set_reason(work, conflict_rows, "duplicate_key_conflict", table.primary_key[0])
 
-    bad = work.get_column("_why").is_not_null()
+    bad = work.get_column("_w_code").is_not_null()
     loaded = pl.DataFrame({name: typed[name] for name in names}).with_columns(
         work.get_column("_row").alias("_source_row"), work.get_column("_extra")
     )
-    loaded = loaded.filter(~bad) if bad.any() else loaded
-    quarantined = _quarantined(work.filter(bad), frame.filter(bad), mapping, batch)
-    return BatchResult(loaded=loaded, quarantined=quarantined, duplicates=duplicates)
+    if not bad.any():
+        return BatchResult(loaded, _quarantined(work.clear(), frame.clear(), mapping, batch, names),
+                           duplicates)  # fmt: skip
+    quarantined = _quarantined(work.filter(bad), frame.filter(bad), mapping, batch, names)
+    return BatchResult(loaded=loaded.filter(~bad), quarantined=quarantined, duplicates=duplicates)
 
 
-def _why(column: pl.Expr, code: str | pl.Expr, raw: pl.Expr, detail: pl.Expr | None) -> pl.Expr:
-    return pl.struct(
-        column.alias("column_name"),
-        (pl.lit(code) if isinstance(code, str) else code).alias("reason_code"),
-        _cut(raw.cast(pl.String)).alias("raw_value"),
-        (detail if detail is not None else pl.lit(None, pl.String)).alias("detail"),
+@dataclass
+class _Reason:
+    """A reason a row may be quarantined for: its condition, code, the quarantine's column name,
+    the column whose text is the raw value (if any) and a detail."""
+
+    when: pl.Expr
+    code: str | pl.Expr
+    column: pl.Expr
+    raw_from: str | None = None
+    detail: pl.Expr | None = None
+
+
+def _first_reason(reasons: list[_Reason]) -> list[pl.Expr]:
+    """_w_code, _w_column, _w_raw, _w_detail: those of the first reason whose condition holds."""
+    out = []
+    for name, part in (
+        ("_w_code", lambda r: pl.lit(r.code) if isinstance(r.code, str) else r.code),
+        ("_w_column", lambda r: r.column),
+        ("_w_raw", lambda r: pl.lit(r.raw_from, dtype=pl.String)),
+        ("_w_detail", lambda r: r.detail if r.detail is not None else pl.lit(None, pl.String)),
+    ):
+        expr = pl.lit(None, dtype=pl.String)
+        for reason in reversed(reasons):
+            expr = pl.when(reason.when.fill_null(False)).then(part(reason)).otherwise(expr)
+        out.append(expr.cast(pl.String).alias(name))
+    return out
+
+
+def _set_reason(work: pl.DataFrame, rows: pl.Series, code: str, column: str) -> pl.DataFrame:
+    """``code`` on ``column`` for ``rows`` (which have no reason yet); the raw value is the
+    column's text."""
+    return (
+        work.with_columns(rows.alias("_hit"))
+        .with_columns(
+            pl.when("_hit").then(pl.lit(code)).otherwise("_w_code").alias("_w_code"),
+            pl.when("_hit").then(pl.lit(column)).otherwise("_w_column").alias("_w_column"),
+            pl.when("_hit").then(pl.lit(column)).otherwise("_w_raw").alias("_w_raw"),
+            pl.when("_hit").then(None).otherwise("_w_detail").alias("_w_detail"),
+        )
+        .drop("_hit")
     )
 
 
@@ -429,7 +459,7 @@ def _excel_errors(batch: TextBatch, mapping: HeaderMap, table: Table) -> pl.Data
 
 
 def _quarantined(
-    work: pl.DataFrame, frame: pl.DataFrame, mapping: HeaderMap, batch: TextBatch
+    work: pl.DataFrame, frame: pl.DataFrame, mapping: HeaderMap, batch: TextBatch, names: list[str]
 ) -> pl.DataFrame:
     cells = [f"c{i}" for i in range(len(mapping.record_names))]
     if work.height and cells:
@@ -440,11 +470,17 @@ def _quarantined(
         ).to_series()
     else:
         record = pl.Series([None] * work.height, dtype=pl.String)
-    rows = (
-        work.select("_row", pl.col("_why"))
-        .with_columns(record.alias("_record"))
-        .unnest("_why")
-        .select(*QUARANTINE_SCHEMA)
+    raw = pl.coalesce(
+        pl.lit(None, dtype=pl.String),
+        *(pl.when(pl.col("_w_raw") == name).then(pl.col(name).cast(pl.String)) for name in names),
+    )
+    rows = work.select(
+        "_row",
+        pl.col("_w_column").alias("column_name"),
+        _cut(raw).alias("raw_value"),
+        pl.col("_w_code").alias("reason_code"),
+        pl.col("_w_detail").alias("detail"),
+        record.alias("_record"),
     )
     bad = pl.DataFrame(
         [
@@ -454,4 +490,6 @@ def _quarantined(
         ],
         schema=QUARANTINE_SCHEMA,
     )  # fmt: skip
+    if not bad.height:
+        return rows.cast(QUARANTINE_SCHEMA).sort("_row")
     return pl.concat([rows.cast(QUARANTINE_SCHEMA), bad]).sort("_row")

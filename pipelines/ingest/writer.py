@@ -1,9 +1,19 @@
 """Write what a file loaded: its rows into ``raw_<source>.<table>``, its bad rows into
 ``ingest.quarantine`` (file, row, column, raw value, reason). The caller holds the transaction:
-a file's rows replace what the same path loaded before, all at once or not at all."""
+a file's rows replace what the same path loaded before, all at once or not at all.
+
+The raw tables have no index, key or constraint: a file's rows are appended as typed Arrow data
+(Polars' string views, handed over without conversion). :class:`Inserter` writes a file's batches
+on a second thread, one after another, so that DuckDB's insert of one batch overlaps the reading
+and typing of the next.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 import duckdb
@@ -18,6 +28,42 @@ META_COLUMNS = {
     "_ingested_at": "TIMESTAMP",
     "_extra": "VARCHAR",
 }
+
+
+log = logging.getLogger(__name__)
+
+
+class Inserter:
+    """Runs a file's inserts one at a time on a second thread. Each holds ``lock`` (whoever else
+    uses the connection meanwhile takes it too); :meth:`submit` first waits for the previous
+    insert, so one batch is written while the next is prepared, and errors surface in order."""
+
+    def __init__(
+        self, conn: duckdb.DuckDBPyConnection, lock: threading.RLock, threads: ThreadPoolExecutor
+    ):
+        self.conn, self.lock, self.threads = conn, lock, threads
+        self.pending: Future[None] | None = None
+
+    def _run(self, insert: Callable[..., None], args: tuple) -> None:
+        with self.lock:
+            insert(self.conn, *args)
+
+    def submit(self, insert: Callable[..., None], *args: object) -> None:
+        self.wait()
+        self.pending = self.threads.submit(self._run, insert, args)
+
+    def wait(self) -> None:
+        """Wait for the pending insert; raise its error, if any."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def abandon(self) -> None:
+        """Wait for the pending insert, whatever it did (the caller is rolling back)."""
+        try:
+            self.wait()
+        except Exception as exc:  # the rollback follows; the caller's own error is the one raised
+            log.warning("an insert failed before the rollback: %s", type(exc).__name__)
 
 
 def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -81,6 +127,21 @@ def insert_loaded(
         loaded,
         {"_source_file": rel, "_file_hash": file_hash, "_ingested_at": now},
     )
+
+
+def insert_batch(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    rel: str,
+    file_hash: Callable[[], str],
+    now: datetime,
+    loaded: pl.DataFrame,
+    quarantined: pl.DataFrame,
+) -> None:
+    """One batch's loaded and quarantined rows (``file_hash`` may still be being computed)."""
+    digest = file_hash()
+    insert_loaded(conn, table, rel, digest, now, loaded)
+    insert_quarantine(conn, table, rel, digest, now, quarantined)
 
 
 def reason_text(rel: str) -> pl.Expr:
