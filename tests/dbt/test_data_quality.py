@@ -108,6 +108,8 @@ def quality_run(tmp_path_factory) -> QualityRun:
         [
             dbt,
             "build",
+            "--indirect-selection",
+            "cautious",
             "--select",
             "source_schedules ingest_labels code_labels "
             "+fct_landing_files +fct_source_freshness +fct_quarantine_rows",
