@@ -36,6 +36,7 @@ INGEST_DEFINITION_FILES = (
     REPO_ROOT / "pipelines" / "extract" / "quote_patterns.yaml",
 )
 INVENTORY_KEY = ("ingest", "landing_inventory")
+EXTRACT_KEY = ("extract", "wecom_quotes")
 HASH_CHUNK = 4 * 1024 * 1024
 
 
@@ -206,3 +207,35 @@ def plan_run(
     if remarked:
         _write_json(state_path, state)
     return plan
+
+
+def plan_tags(plan: RunPlan) -> dict[str, str]:
+    """The run tag naming the tables a partial run ingests (none on a run of everything)."""
+    if plan.everything:
+        return {}
+    return {"lastmile/changed_tables": ",".join(".".join(t) for t in sorted(plan.changed_tables))}
+
+
+def selected_assets(asset_graph, plan: RunPlan) -> list | None:
+    """The assets a run of ``plan`` materialises (None: all of them): the ingestion assets of
+    the changed tables and everything downstream of them; with the evaluation day moved, every
+    dbt model too (and what is downstream of them), never the unchanged tables' ingestion."""
+    import dagster as dg
+
+    from pipelines.ingest.contract import load_contract
+
+    if plan.everything:
+        return None
+    ingest = {dg.AssetKey(list(t.key)) for t in load_contract(CONTRACT_PATH).tables}
+    ingest.add(dg.AssetKey(list(INVENTORY_KEY)))
+    derived = {dg.AssetKey(list(EXTRACT_KEY))}  # raw tables computed from ingested ones
+    changed = {dg.AssetKey(list(key)) for key in plan.changed_tables}
+    selection = dg.AssetSelection.assets(*changed).downstream()
+    if plan.date_moved:
+        selection = selection | (
+            dg.AssetSelection.all() - dg.AssetSelection.assets(*ingest, *derived)
+        )
+    # a table whose files did not change is never re-ingested, even downstream of a changed one
+    # (a table it references): ingestion would skip every file it already loaded
+    selection = selection - dg.AssetSelection.assets(*(ingest - changed))
+    return sorted(selection.resolve(asset_graph), key=lambda key: key.to_user_string())

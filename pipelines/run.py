@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.changes import INVENTORY_KEY, RunPlan, plan_run
-from pipelines.config import CONTRACT_PATH, Settings, load_settings
+from pipelines.changes import RunPlan, plan_run, plan_tags, selected_assets
+from pipelines.config import Settings, load_settings
 from pipelines.evaluation import days_between, default_evaluation_date, evaluation_tags, parse_day
 
 if TYPE_CHECKING:
@@ -82,33 +82,6 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
-def selected_assets(asset_graph, plan: RunPlan) -> list[dg.AssetKey] | None:
-    """The assets a run of ``plan`` materialises (None: all of them): the ingestion assets of
-    the changed tables and everything downstream of them; with the evaluation day moved, every
-    dbt model too (and what is downstream of them), never the unchanged tables' ingestion."""
-    import dagster as dg
-
-    from pipelines.ingest.contract import load_contract
-
-    if plan.everything:
-        return None
-    sources = {dg.AssetKey(list(t.key)) for t in load_contract(CONTRACT_PATH).tables}
-    sources |= {dg.AssetKey(list(INVENTORY_KEY)), dg.AssetKey(["extract", "wecom_quotes"])}
-    changed = [dg.AssetKey(list(key)) for key in sorted(plan.changed_tables)]
-    selection = dg.AssetSelection.assets(*changed).downstream()
-    if plan.date_moved:
-        selection = selection | (dg.AssetSelection.all() - dg.AssetSelection.assets(*sources))
-    # a table read by a changed one is upstream, never re-ingested: ingestion skips what it
-    # loaded, and the references of the changed files are checked when those are read
-    unchanged = (
-        sources
-        - set(changed)
-        - set(dg.AssetSelection.assets(*changed).downstream().resolve(asset_graph))
-    )
-    selection = selection - dg.AssetSelection.assets(*unchanged)
-    return sorted(selection.resolve(asset_graph), key=lambda key: key.to_user_string())
-
-
 def run_refresh(
     full_refresh: bool = False, evaluation_date: date | None = None, plan: RunPlan | None = None
 ) -> dg.ExecuteInProcessResult:
@@ -123,9 +96,7 @@ def run_refresh(
     definitions = defs()
     job = definitions.resolve_job_def((full_rebuild_job if full_refresh else refresh_job).name)
     selection = selected_assets(definitions.resolve_asset_graph(), plan) if plan else None
-    tags = evaluation_tags(evaluation_date)
-    if plan is not None and not plan.everything:
-        tags["lastmile/changed_tables"] = ",".join(".".join(t) for t in sorted(plan.changed_tables))
+    tags = {**(plan_tags(plan) if plan else {}), **evaluation_tags(evaluation_date)}
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
             print(f"released run {run_id}: its process is gone", file=sys.stderr)
