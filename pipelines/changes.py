@@ -85,13 +85,26 @@ def record_published(
     size and modification time are kept only when it was modified before ingestion read it, so
     a file rewritten during the run is hashed again by the next ``plan_run``."""
     contract = contract or load_contract(CONTRACT_PATH)
-    rows = conn.execute(
-        "select file_path, status, file_hash, error_code, ingested_at from ingest.file_audit"
-    ).fetchall()
+    audited = conn.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'ingest' and table_name = 'file_audit'"
+    ).fetchone()[0]
+    rows = (
+        conn.execute(
+            "select file_path, status, file_hash, error_code, ingested_at from ingest.file_audit"
+        ).fetchall()
+        if audited
+        else []
+    )
     inventory = scan_landing(settings.landing_dir, contract.landing, settle=0)
     marks = {f.rel: f for f in inventory.files}
+    present = set(marks) | {i.rel for i in inventory.skipped} | {i.rel for i in inventory.refused}
     files = {}
     for path, status, hashed, code, ingested_at in rows:
+        # gone (its audit row stays): its removal was built, unless it vanished during this very
+        # run — then the next change, or the Sunday rebuild, removes its rows
+        if path not in present:
+            continue
         entry = {"status": status, "hash": hashed or "", "code": code or ""}
         found = marks.get(path)
         if found and hashed and ingested_at and found.mtime_ns < ingested_at.timestamp() * 1e9:

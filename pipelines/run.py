@@ -117,6 +117,8 @@ def run_backfill(
         full = full_refresh and number == 0
         plan = plan_run(load_settings(), day, full_refresh=full)
         print(plan.describe(), file=sys.stderr)
+        if plan.nothing_new:  # this day is already the one published, from the same files
+            continue
         result = run_refresh(full_refresh=full, evaluation_date=day, plan=plan)
         results.append((day, result))
         if not result.success:
@@ -248,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(summary(settings))
                 return 0
             runs = [(day, run_refresh(args.full_refresh, day, plan))]
+        if not runs:
+            print(summary(settings))
+            return 0
         day, result = runs[-1]
         if not result.success:
             print(summary(settings))

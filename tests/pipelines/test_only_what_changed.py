@@ -99,3 +99,17 @@ def test_a_new_file_of_one_source_runs_only_that_source_and_what_follows(home):
     # and now nothing is new again
     again = run_pipeline(home, 120)
     assert "Nothing new since the build published" in again.stderr, again.stderr[-2000:]
+
+
+def test_a_rewritten_or_vanished_file_changes_its_table_a_junk_file_the_inventory(home):
+    settings = load_settings(home)
+    day = date.fromisoformat(SAMPLE_LAST_DAY)
+    customers = sorted(settings.landing_dir.glob("crm/customers*.csv"))[0]
+    (settings.landing_dir / "crm" / "~$notes.csv").write_text("lock", encoding="utf-8")
+    customers.write_bytes(customers.read_bytes() + b"\n")  # same rows, other bytes
+    assert plan_run(settings, day).changed_tables == {
+        ("crm", "customers"),
+        ("ingest", "landing_inventory"),
+    }
+    customers.unlink()
+    assert ("crm", "customers") in plan_run(settings, day).changed_tables
