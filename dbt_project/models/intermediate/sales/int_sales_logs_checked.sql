@@ -8,9 +8,9 @@
     unique_key='log_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    post_hook="{{ delete_stale_rows(
-        'log_id', ref('stg_crm__sales_logs'),
-        ingested_at_column='log_ingested_at', current_ingested_at='_ingested_at'
+    post_hook="{{ delete_stale_versions(
+        'log_id', source('crm', 'sales_logs'),
+        ingested_at_column='log_ingested_at', dated_column='log_at'
     ) }}"
 ) }}
 
