@@ -3,7 +3,9 @@
 Superset only ever opens the served file read-only. Publishing never opens it at all: the marts
 are copied from the build file into a new file next to it, checkpointed and closed, then
 ``os.replace`` swaps it in atomically. Readers holding the old file keep their snapshot; the next
-query sees the new one. A run killed before the swap leaves the served file untouched.
+query sees the new one. A run killed before the swap leaves the served file untouched. After the
+swap it records what the served marts were built from (``pipelines.changes``), so that the next
+run with nothing new does nothing.
 """
 
 import os
@@ -15,6 +17,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import get_asset_key_for_model
 
+from pipelines.changes import record_published
 from pipelines.evaluation import built_evaluation_date
 from pipelines.resources import BUILD_DB_POOL, Warehouse
 
@@ -97,6 +100,8 @@ def build_publish_asset(dbt_assets_def: dg.AssetsDefinition, manifest: dict) -> 
     def served_warehouse(warehouse: Warehouse) -> dg.MaterializeResult:
         settings = warehouse.settings()
         published = publish(settings.build_db, settings.serve_db)
+        with warehouse.connect() as conn:  # what it was built from: the next run's baseline
+            record_published(settings, conn, published.evaluation_date)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(published.path)),

@@ -11,22 +11,31 @@ Every run evaluates one day (``pipelines.evaluation``): ``--as-of YYYY-MM-DD``, 
 ``LASTMILE_AS_OF``, else today in Asia/Shanghai; the run is tagged ``lastmile/evaluation_date``.
 ``--as-of FIRST --through LAST`` backfills: one run per day, in order, stopping at the first that
 fails (with ``--full-refresh``, only the first run rebuilds from all history).
+
+A run does only what changed since the last published build (``pipelines.changes``): with no
+new, changed or vanished landing file and the same evaluation day it says so and exits, without
+starting Dagster; otherwise it runs the ingestion assets whose files changed and what is
+downstream of them (every dbt model too when the evaluation day moved). ``--full-refresh`` always
+runs everything. Dagster and dbt are imported only when a run is made.
 """
+
+from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
-import dagster as dg
 import duckdb
 
+from pipelines.changes import RunPlan, plan_run, plan_tags, selected_assets
 from pipelines.config import Settings, load_settings
-from pipelines.definitions import defs
 from pipelines.evaluation import days_between, default_evaluation_date, evaluation_tags, parse_day
-from pipelines.jobs import full_rebuild_job, refresh_job
-from pipelines.resources import BUILD_DB_POOL
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 
 def _alive(pid: int | None) -> bool:
@@ -46,6 +55,10 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     or a power cut) and free the ``duckdb_build`` pool slots they held, and free the slots still
     held by runs that already ended; otherwise every later run would wait for those slots
     forever. Returns the ids of the runs released."""
+    import dagster as dg
+
+    from pipelines.resources import BUILD_DB_POOL
+
     released = []
     started = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
     for run in started:
@@ -70,17 +83,25 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 def run_refresh(
-    full_refresh: bool = False, evaluation_date: date | None = None
+    full_refresh: bool = False, evaluation_date: date | None = None, plan: RunPlan | None = None
 ) -> dg.ExecuteInProcessResult:
-    """One run of every asset, evaluating ``evaluation_date`` (default: LASTMILE_AS_OF, else
-    today in Asia/Shanghai)."""
+    """One run evaluating ``evaluation_date`` (default: LASTMILE_AS_OF, else today in
+    Asia/Shanghai) of the assets ``plan`` selects (default: every asset)."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.jobs import full_rebuild_job, refresh_job
+
     evaluation_date = evaluation_date or default_evaluation_date()
-    job = defs().resolve_job_def((full_rebuild_job if full_refresh else refresh_job).name)
+    definitions = defs()
+    job = definitions.resolve_job_def((full_rebuild_job if full_refresh else refresh_job).name)
+    selection = selected_assets(definitions.resolve_asset_graph(), plan) if plan else None
+    tags = {**(plan_tags(plan) if plan else {}), **evaluation_tags(evaluation_date)}
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
             print(f"released run {run_id}: its process is gone", file=sys.stderr)
         return job.execute_in_process(
-            instance=instance, raise_on_error=False, tags=evaluation_tags(evaluation_date)
+            instance=instance, raise_on_error=False, tags=tags, asset_selection=selection
         )
 
 
@@ -93,7 +114,12 @@ def run_backfill(
     results = []
     for number, day in enumerate(days_between(first, last)):
         print(f"evaluation date {day}: running", file=sys.stderr)
-        result = run_refresh(full_refresh=full_refresh and number == 0, evaluation_date=day)
+        full = full_refresh and number == 0
+        plan = plan_run(load_settings(), day, full_refresh=full)
+        print(plan.describe(), file=sys.stderr)
+        if plan.nothing_new:  # this day is already the one published, from the same files
+            continue
+        result = run_refresh(full_refresh=full, evaluation_date=day, plan=plan)
         results.append((day, result))
         if not result.success:
             break
@@ -172,6 +198,8 @@ def summary(settings: Settings) -> str:
 
 def step_failures(result: dg.ExecuteInProcessResult) -> list[str]:
     """``step: first line of its error`` for every failed step."""
+    import dagster as dg
+
     out = []
     for event in result.all_events:
         if event.event_type != dg.DagsterEventType.STEP_FAILURE:
@@ -216,7 +244,15 @@ def main(argv: list[str] | None = None) -> int:
             runs = run_backfill(days[0], days[-1], full_refresh=args.full_refresh)
         else:
             day = first or default_evaluation_date()
-            runs = [(day, run_refresh(full_refresh=args.full_refresh, evaluation_date=day))]
+            plan = plan_run(settings, day, full_refresh=args.full_refresh)
+            print(plan.describe(), file=sys.stderr)
+            if plan.nothing_new:
+                print(summary(settings))
+                return 0
+            runs = [(day, run_refresh(args.full_refresh, day, plan))]
+        if not runs:
+            print(summary(settings))
+            return 0
         day, result = runs[-1]
         if not result.success:
             print(summary(settings))

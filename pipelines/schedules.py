@@ -6,14 +6,33 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from pipelines.changes import plan_run, plan_tags
+from pipelines.config import load_settings
 from pipelines.evaluation import evaluation_tags, reporting_time_zone
 from pipelines.jobs import full_rebuild_job, refresh_job
+from pipelines.sensors import selection_of
+
+
+def tick_day(context: dg.ScheduleEvaluationContext):
+    return context.scheduled_execution_time.astimezone(ZoneInfo(reporting_time_zone())).date()
 
 
 def scheduled_run(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """The run of a tick: it evaluates the tick's own day in the reporting time zone."""
-    tick = context.scheduled_execution_time.astimezone(ZoneInfo(reporting_time_zone()))
-    return dg.RunRequest(tags=evaluation_tags(tick.date()))
+    return dg.RunRequest(tags=evaluation_tags(tick_day(context)))
+
+
+def scheduled_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    """The everyday tick: only what changed since the last published build (every model when
+    the day moved, as it does each morning); nothing when nothing is new for its day."""
+    day = tick_day(context)
+    plan = plan_run(load_settings(), day)
+    if plan.nothing_new:
+        return dg.SkipReason(plan.describe())
+    return dg.RunRequest(
+        tags={**plan_tags(plan), **evaluation_tags(day)},
+        asset_selection=selection_of(context, plan),
+    )
 
 
 # 06:00 Beijing time: the boards are fresh before the 07:30 stand-ups and the 08:00 meetings.
@@ -26,8 +45,8 @@ def scheduled_run(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     description="Refresh Monday to Saturday at 06:00 Asia/Shanghai, before the morning meetings, "
     "as of that day.",
 )
-def daily_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return scheduled_run(context)
+def daily_refresh_schedule(context: dg.ScheduleEvaluationContext):
+    return scheduled_refresh(context)
 
 
 # Sunday 06:00: the same freshness on Sunday, and history recomputed once a week so corrections

@@ -2,10 +2,12 @@
 
 The landing sensor compares each file's size and modification time with what it saw last time
 (its cursor), so a tick costs a directory listing, not a read of every file; ingestion itself
-then skips files whose content hash it has already loaded. A file modified within the contract's
-``landing.settle_seconds`` is not seen yet (it may still be being written): the tick after it
-settles starts the run. Junk files start nothing; a refused one (a symbolic link) does, so that
-its rejection is recorded and alerted.
+then skips files whose content hash it has already loaded. A change whose content is the same as
+the last published build's (a file copied again) starts nothing, and a run runs only the
+ingestion assets of the changed tables and what is downstream of them (``pipelines.changes``).
+A file modified within the contract's ``landing.settle_seconds`` is not seen yet (it may still
+be being written): the tick after it settles starts the run. Junk files start nothing; a refused
+one (a symbolic link) does, so that its rejection is recorded and alerted.
 """
 
 import hashlib
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.changes import RunPlan, plan_run, plan_tags, selected_assets
 from pipelines.config import CONTRACT_PATH, load_settings
 from pipelines.evaluation import default_evaluation_date, evaluation_tags
 from pipelines.ingest.contract import load_contract
@@ -43,22 +46,40 @@ def changed_files(previous: dict[str, str], current: dict[str, str]) -> list[str
     description="Starts a refresh when a landing file is added or changed.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext):
-    current = landing_state(load_settings().landing_dir)
+    settings = load_settings()
+    current = landing_state(settings.landing_dir)
     previous = json.loads(context.cursor) if context.cursor else {}
     changed = changed_files(previous, current)
     if not changed:
         return dg.SkipReason("no new or changed landing files")
     context.update_cursor(json.dumps(current, sort_keys=True))
+    # the day the file landed (LASTMILE_AS_OF, else today in Asia/Shanghai)
+    day = default_evaluation_date()
+    plan = plan_run(settings, day)
+    if plan.nothing_new:  # touched or copied again with the same content
+        return dg.SkipReason(plan.describe())
     run_key = hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16]
     return dg.RunRequest(
         run_key=run_key,
         tags={
             "lastmile/trigger": "landing",
             "lastmile/changed_files": str(len(changed)),
-            # the day the file landed (LASTMILE_AS_OF, else today in Asia/Shanghai)
-            **evaluation_tags(default_evaluation_date()),
+            **plan_tags(plan),
+            **evaluation_tags(day),
         },
+        asset_selection=selection_of(context, plan),
     )
+
+
+def selection_of(context, plan: RunPlan):
+    """The assets of ``plan`` in the code location's asset graph (None: every asset)."""
+    if plan.everything:
+        return None
+    try:
+        repository = context.repository_def
+    except dg.DagsterInvariantViolationError:  # a context built without definitions (tests)
+        repository = None
+    return selected_assets(repository.asset_graph, plan) if repository else None
 
 
 @dg.run_failure_sensor(

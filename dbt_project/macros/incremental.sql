@@ -83,3 +83,30 @@
         delete from {{ this }} where {{ date_column }} > {{ evaluation_date() }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Post-hook: delete_stale_rows against the raw rows instead of the latest-version staging view,
+    so that an increment never deduplicates the whole raw table. A built row is stale when no raw
+    row holds its key at its load time (a corrected re-export dropped it), when a raw row of its
+    key was loaded later (a newer version, which this build inserted or which is dated after the
+    evaluation day), or when it is itself dated after the evaluation day (a replay). -#}
+{% macro delete_stale_versions(key_column, raw_relation, ingested_at_column, dated_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as built_rows
+        where
+            not {{ is_known_on_evaluation_date('built_rows.' ~ dated_column) }}
+            or not exists (
+                select 1
+                from {{ raw_relation }} as raw_rows
+                where
+                    raw_rows.{{ key_column }} = built_rows.{{ key_column }}
+                    and raw_rows._ingested_at = built_rows.{{ ingested_at_column }}
+            )
+            or exists (
+                select 1
+                from {{ raw_relation }} as raw_rows
+                where
+                    raw_rows.{{ key_column }} = built_rows.{{ key_column }}
+                    and raw_rows._ingested_at > built_rows.{{ ingested_at_column }}
+            )
+    {%- endif -%}
+{%- endmacro %}

@@ -10,7 +10,6 @@ Every build evaluates one day (``pipelines.evaluation``): the run's ``lastmile/e
 tag, passed to dbt as the var ``evaluation_date``, and shown on every model's materialization.
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.changes import DEFINITION_PATHS, definitions_fingerprint  # noqa: F401
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings, pii_key
 from pipelines.evaluation import (
     EVALUATION_TAG,
@@ -31,9 +31,6 @@ from pipelines.evaluation import (
 from pipelines.jobs import DBT_ASSETS_NAME
 from pipelines.resources import BUILD_DB_POOL
 from pipelines.rules import validate_rules
-
-# what decides the models' results, apart from the data: a change here means a full rebuild
-DEFINITION_PATHS = ("dbt_project.yml", "models", "macros", "seeds")
 
 
 class DbtBuildConfig(dg.Config):
@@ -47,18 +44,6 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "LASTMILE_DBT_TARGET": settings.dbt_target,
         "LASTMILE_PII_KEY": pii_key(settings),
     }
-
-
-def definitions_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """A hash of every file that defines the models' results (SQL, macros, rule seeds)."""
-    digest = hashlib.sha256()
-    for top in DEFINITION_PATHS:
-        root = project_dir / top
-        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-        for path in files:
-            digest.update(str(path.relative_to(project_dir)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def build_state_path(settings: Settings) -> Path:

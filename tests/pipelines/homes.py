@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines.changes import published_state_path
 from pipelines.config import REPO_ROOT
 from tests.conftest import PipelineRun
 
@@ -17,6 +18,9 @@ def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
     (tmp_path / "warehouse").mkdir()
     shutil.copy(settings.build_db, tmp_path / "warehouse" / "build.duckdb")
     shutil.copy(settings.serve_db, tmp_path / "warehouse" / "lastmile.duckdb")
+    published = published_state_path(settings)  # the last build's baseline (pipelines.changes)
+    if published.exists():
+        shutil.copy(published, tmp_path / "warehouse" / published.name)
     (tmp_path / "dagster").mkdir()
     shutil.copy(REPO_ROOT / "pipelines" / "dagster.yaml", tmp_path / "dagster" / "dagster.yaml")
     env = dict(os.environ, LASTMILE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path / "dagster"))
@@ -25,10 +29,10 @@ def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def run_pipeline(env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+def run_pipeline(env: dict[str, str], timeout: float, *args: str) -> subprocess.CompletedProcess:
     """``python -m pipelines.run`` in the home ``env`` points at, output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.run"],
+        [sys.executable, "-m", "pipelines.run", *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

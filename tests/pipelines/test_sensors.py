@@ -53,3 +53,48 @@ def test_a_file_still_being_written_starts_a_run_only_once_it_settles(tmp_path, 
     assert list(landing_state(landing)) == ["crm/customers.csv"]
     monkeypatch.setenv("LASTMILE_SETTLE_SECONDS", "0")
     assert list(landing_state(landing)) == ["crm/customers.csv", "crm/leads.csv"]
+
+
+def test_a_file_copied_again_with_the_same_content_starts_nothing(tmp_path, monkeypatch):
+    """The sensor asks ``pipelines.changes``: same content as the last published build → skip;
+    new content → a run of that table (tagged) and what is downstream of it."""
+    from pipelines.changes import (
+        definitions_fingerprint,
+        file_hash,
+        ingest_fingerprint,
+        published_state_path,
+    )
+    from pipelines.config import load_settings
+
+    landing = tmp_path / "landing"
+    (landing / "crm").mkdir(parents=True)
+    path = landing / "crm" / "customers.csv"
+    path.write_text("a\n1\n", encoding="utf-8")
+    for name, value in {
+        "LASTMILE_HOME": tmp_path,
+        "LASTMILE_LANDING_DIR": landing,
+        "LASTMILE_BUILD_DB": tmp_path / "build.duckdb",
+        "LASTMILE_SERVE_DB": tmp_path / "lastmile.duckdb",
+        "LASTMILE_AS_OF": "2026-03-31",
+        "LASTMILE_SETTLE_SECONDS": "0",
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    settings = load_settings()
+    settings.build_db.touch()
+    settings.serve_db.touch()
+    state = {
+        "evaluation_date": "2026-03-31",
+        "published_at": "2026-03-31T00:00:00+00:00",
+        "definitions_fingerprint": definitions_fingerprint(),
+        "ingest_fingerprint": ingest_fingerprint(),
+        "files": {"crm/customers.csv": {"status": "loaded", "hash": file_hash(path)}},
+    }
+    published_state_path(settings).write_text(json.dumps(state), encoding="utf-8")
+    with dg.instance_for_test() as instance:
+        os.utime(path, ns=(1, 3_000_000_000))  # copied again: new mark, same bytes
+        same = landing_sensor(dg.build_sensor_context(instance=instance, cursor="{}"))
+        assert isinstance(same, dg.SkipReason) and "Nothing new" in same.skip_message
+        path.write_text("a\n1\n2\n", encoding="utf-8")
+        new = landing_sensor(dg.build_sensor_context(instance=instance, cursor="{}"))
+        assert isinstance(new, dg.RunRequest)
+        assert new.tags["lastmile/changed_tables"] == "crm.customers"

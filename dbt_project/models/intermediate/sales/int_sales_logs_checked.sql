@@ -1,26 +1,78 @@
 {#- Per sales log, which template fields hold a valid value (a large fact, built incrementally):
     the logs loaded since the last build, and the logs whose competitor-quote rows were, are
     (re)checked; a log loaded again replaces its row, a log no longer in any landing file is
-    deleted. A full rebuild gives the same rows. -#}
+    deleted. The watermark is applied to the raw rows before the latest-version dedup, so an
+    increment deduplicates only the logs it touches. A full rebuild gives the same rows. -#}
 {{ config(
     materialized='incremental',
     unique_key='log_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    post_hook="{{ delete_stale_rows(
-        'log_id', ref('stg_crm__sales_logs'),
-        ingested_at_column='log_ingested_at', current_ingested_at='_ingested_at'
+    post_hook="{{ delete_stale_versions(
+        'log_id', source('crm', 'sales_logs'),
+        ingested_at_column='log_ingested_at', dated_column='log_at'
     ) }}"
 ) }}
 
 with
 
-all_sales_logs as (
-    select * from {{ ref('stg_crm__sales_logs') }}
+-- the watermark first, on raw rows (an increment): the logs with a row loaded, or dated, since
+-- the last build, or with a competitor-quote row loaded since; only these are deduplicated to
+-- their latest version (a superset of the logs `new_loads` keeps)
+raw_sales_logs as (
+    select * from {{ source('crm', 'sales_logs') }}
 ),
 
+raw_competitor_quotes as (
+    select * from {{ source('crm', 'competitor_quotes') }}
+),
+
+changed_logs as (
+    select raw_sales_logs.log_id
+    from raw_sales_logs
+    where {{ loaded_since_last_build('_ingested_at', dated_column='log_at') }}
+    union
+    select raw_competitor_quotes.log_id
+    from raw_competitor_quotes
+    where {{ loaded_since_last_build('_ingested_at') }}
+),
+
+-- (the next two are read by an increment only)
+changed_raw_sales_logs as (  -- noqa: ST03
+    select raw_sales_logs.*
+    from raw_sales_logs
+    inner join changed_logs
+        on raw_sales_logs.log_id = changed_logs.log_id
+),
+
+changed_raw_quotes as (  -- noqa: ST03
+    select raw_competitor_quotes.*
+    from raw_competitor_quotes
+    inner join changed_logs
+        on raw_competitor_quotes.log_id = changed_logs.log_id
+),
+
+all_sales_logs as (
+    {% if is_incremental() -%}
+        {{ sales_logs_known('changed_raw_sales_logs') }}
+    {%- else -%}
+        select * from {{ ref('stg_crm__sales_logs') }}
+    {%- endif %}
+),
+
+-- as stg_crm__competitor_quotes: the latest version of each line, of a log known on the day
 competitor_quotes as (
-    select * from {{ ref('stg_crm__competitor_quotes') }}
+    {% if is_incremental() -%}
+        select
+            latest_quotes.log_id,
+            latest_quotes.competitor_brand,
+            latest_quotes.competitor_price_cny,
+            latest_quotes._ingested_at
+        from ({{ keep_latest('changed_raw_quotes', 'log_id, line_no') }}) as latest_quotes
+        where latest_quotes.log_id in (select known_logs.log_id from all_sales_logs as known_logs)
+    {%- else -%}
+        select * from {{ ref('stg_crm__competitor_quotes') }}
+    {%- endif %}
 ),
 
 placeholders as (

@@ -3,7 +3,8 @@
 with
 
 sales_logs as (
-    select * from {{ ref('stg_crm__sales_logs') }}
+    -- the incremental per-log table, not the staging view: no dedup of every raw log per run
+    select * from {{ ref('int_sales_logs_checked') }}
 ),
 
 customers as (
