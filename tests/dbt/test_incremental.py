@@ -24,6 +24,7 @@ import pytest
 from pipelines.config import DBT_PROJECT_DIR
 from pipelines.extract.quotes import load_patterns, write_wecom_quotes
 from tests.dbt.test_dbt_build import dbt
+from tests.warehouses import rows_only_in_each
 
 # raw table → the column that dates a row (rows after the cut arrive in the second load)
 LATE_ROWS = {
@@ -252,13 +253,7 @@ def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int]]:
         assert {t.split(".")[1] for t in tables} >= set(INCREMENTAL_MODELS)
         found = {}
         for table in tables:
-            only_inc, only_full = (
-                conn.execute(
-                    f"select count(*) from (select * from {a}.{table} "
-                    f"except all select * from {b}.{table})"
-                ).fetchone()[0]
-                for a, b in (("inc", "full_build"), ("full_build", "inc"))
-            )
+            only_inc, only_full = rows_only_in_each(conn, "inc", "full_build", table)
             if only_inc or only_full:
                 found[table] = (only_inc, only_full)
     return found

@@ -7,6 +7,7 @@ import pytest
 from pipelines.evaluation import EVALUATION_TAG
 from tests.handmade.company import EVALUATION_DAY
 from tests.handmade.conftest import new_home
+from tests.warehouses import rows_only_in_each
 
 
 @pytest.fixture(scope="module")
@@ -36,23 +37,7 @@ def test_the_last_day_equals_a_single_run_as_of_it(backfilled, handmade):
         assert len(tables) > 20
         differences = {}
         for table in tables:
-            # every column but when the rows were loaded (the two homes landed at other times)
-            columns = ", ".join(
-                f'"{name}"'
-                for (name,) in conn.execute(
-                    "select column_name from information_schema.columns where table_catalog = "
-                    "'single' and table_schema = 'marts' and table_name = ? "
-                    "and column_name not like '%ingested_at' order by ordinal_position",
-                    [table],
-                ).fetchall()
-            )
-            counts = [
-                conn.execute(
-                    f"select count(*) from (select {columns} from {a}.marts.{table} "
-                    f"except all select {columns} from {b}.marts.{table})"
-                ).fetchone()[0]
-                for a, b in (("backfill", "single"), ("single", "backfill"))
-            ]
+            counts = rows_only_in_each(conn, "backfill", "single", f"marts.{table}")
             if any(counts):
                 differences[table] = counts
         health_days = conn.execute(
