@@ -7,15 +7,18 @@ its rows without row-level security, which SQL Lab does not apply. Here an SQL L
 query is readable by the user who made it and nobody else, on every path that goes through
 ``raise_for_access`` (all of Superset's data paths do).
 
-And a cached chart answer is its user's, of one version of the served file: every query's cache
-key carries the login and the served DuckDB file's identity (inode, size, modification time), so
-a cached answer is never shown to anyone else, and the first query after a publish (which swaps a
-new file in) reads the new file.
+And a cached chart answer is its row scope's, of one version of the served file: every query's
+cache key carries the row-level-security clauses that apply to the user (Superset's own part of
+the key) and, when one of them depends on who asks (Jinja: ``{{ current_username() }}``), the
+login; plus the served DuckDB file's identity (inode, size, modification time). Users whose
+clauses are the same, unrendered and not templated — the roles that see every row, which have
+none — share entries (the morning's cache warming, dashboards/warm.py, fills one set for all
+managers); a scoped answer is never shown to anyone else; the first query after a publish (which
+swaps a new file in) reads the new file. Access itself is checked before the cache is read.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import current_app
@@ -24,6 +27,8 @@ from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
 from superset.exceptions import SupersetSecurityException
 from superset.security import SupersetSecurityManager
 from superset.utils.core import get_user_id, get_username
+
+from lastmile_superset.cache_keys import rls_depends_on_user, served_file_version
 
 
 def _owner_id(candidate: Any) -> tuple[bool, int | None]:
@@ -54,23 +59,16 @@ class SqlLabAccessDeniedError(SupersetSecurityException, DatasetAccessDeniedErro
         )
 
 
-def served_file_version(path: str) -> str:
-    """The served file's identity: a publish swaps a new file in (another inode)."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return "missing"
-    return f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
-
-
 class LastmileSecurityManager(SupersetSecurityManager):
     def get_rls_cache_key(self, datasource: Any) -> list[str]:
-        """Part of every chart query's cache key (Superset adds the row-level-security clauses
-        here): also the login and the version of the served file."""
+        """Part of every chart query's cache key: the row-level-security clauses that apply
+        (Superset's part), the login when a clause is templated (its rows depend on who asks),
+        and the version of the served file."""
         served = current_app.config.get("LASTMILE_SERVE_DB", "")
+        clauses = super().get_rls_cache_key(datasource)
         return [
-            *super().get_rls_cache_key(datasource),
-            f"user:{get_username() or ''}",
+            *clauses,
+            *([f"user:{get_username() or ''}"] if rls_depends_on_user(clauses) else []),
             f"served:{served_file_version(served)}",
         ]
 
