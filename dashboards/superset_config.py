@@ -118,6 +118,11 @@ EVENT_LOGGER = ServerLogEventLogger()
 # Least privilege (dashboards/security.yaml builds the roles): on top of Superset's checks, an SQL
 # Lab query and its results are readable only by the user who ran it, on every data path.
 CUSTOM_SECURITY_MANAGER = LastmileSecurityManager
+# Permission lookups (does this role hold that permission?) are remembered this many seconds per
+# server process (lastmile_superset/access.py): the bootstrap's role changes apply within it.
+LASTMILE_PERMISSION_CACHE_SECONDS = float(
+    os.environ.get("LASTMILE_PERMISSION_CACHE_SECONDS", "").strip() or 10
+)
 
 
 def _env_number(name: str, default: float) -> float:
