@@ -22,17 +22,20 @@ from bootstrap import (
     superset_environ,
     uses_embedded_metadata,
 )
+from lastmile_superset.sizing import Sizing, sizing
 
 
-def gunicorn_argv(host: str, port: int) -> list[str]:
-    """One worker, eight threads: the fastest start on two cores (~385 MB)."""
+def gunicorn_argv(host: str, port: int, size: Sizing | None = None) -> list[str]:
+    """Workers and threads sized for the machine (lastmile_superset/sizing.py: one worker per
+    core as memory allows, 4 threads each; LASTMILE_SUPERSET_WORKERS / _THREADS override)."""
+    size = size or sizing()
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "--workers=1",
+        f"--workers={size.workers}",
         "--worker-class=gthread",
-        "--threads=8",
+        f"--threads={size.threads}",
         f"--bind={host}:{port}",
         "--timeout=120",
         # Superset's explore URLs can be long
@@ -67,8 +70,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"serve: {exc}", file=sys.stderr)
         return 1
 
-    argv_ = gunicorn_argv(args.host, args.port)
-    print(f"serving Superset on http://{args.host}:{args.port}/ (DuckDB {paths.serve_db})")
+    try:
+        size = sizing(env)
+    except RuntimeError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
+        return 1
+    # the workers' superset_config.py divides DuckDB's memory among them: same count
+    env["LASTMILE_SUPERSET_WORKERS"] = str(size.workers)
+    argv_ = gunicorn_argv(args.host, args.port, size)
+    print(
+        f"serving Superset on http://{args.host}:{args.port}/ (DuckDB {paths.serve_db}; "
+        f"{size.describe()})"
+    )
     sys.stdout.flush()
     os.execve(sys.executable, argv_, env)
 

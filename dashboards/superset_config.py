@@ -14,7 +14,8 @@ time by design; everything here derives from three variables:
 
 and the knobs of docs/operations.md ("Who sees what"): LASTMILE_QUERY_TIMEOUT_SECONDS,
 LASTMILE_SERVE_DUCKDB_MEMORY_LIMIT, LASTMILE_SERVE_DUCKDB_THREADS,
-LASTMILE_SERVE_DUCKDB_MAX_TEMP_SIZE and LASTMILE_SUPERSET_HTTPS.
+LASTMILE_SERVE_DUCKDB_MAX_TEMP_SIZE and LASTMILE_SUPERSET_HTTPS, and the server's size
+(lastmile_superset/sizing.py: LASTMILE_SUPERSET_WORKERS, LASTMILE_SUPERSET_THREADS).
 
 Values not set here keep Superset 6.1's defaults.
 """
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lastmile_superset.access import LastmileSecurityManager  # noqa: E402
 from lastmile_superset.events import ServerLogEventLogger  # noqa: E402
 from lastmile_superset.queries import QueryGuard, locked_connect_args  # noqa: E402
+from lastmile_superset.sizing import sizing  # noqa: E402
 
 SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME", ""))
 if not os.environ.get("SUPERSET_HOME") or not SUPERSET_HOME.is_absolute():
@@ -116,6 +118,11 @@ EVENT_LOGGER = ServerLogEventLogger()
 # Least privilege (dashboards/security.yaml builds the roles): on top of Superset's checks, an SQL
 # Lab query and its results are readable only by the user who ran it, on every data path.
 CUSTOM_SECURITY_MANAGER = LastmileSecurityManager
+# Permission lookups (does this role hold that permission?) are remembered this many seconds per
+# server process (lastmile_superset/access.py): the bootstrap's role changes apply within it.
+LASTMILE_PERMISSION_CACHE_SECONDS = float(
+    os.environ.get("LASTMILE_PERMISSION_CACHE_SECONDS", "").strip() or 10
+)
 
 
 def _env_number(name: str, default: float) -> float:
@@ -139,11 +146,12 @@ SQLLAB_TIMEOUT = int(QUERY_TIMEOUT_SECONDS) + 30
 SUPERSET_WEBSERVER_TIMEOUT = int(QUERY_TIMEOUT_SECONDS) + 30
 
 # What one DuckDB connection may use, locked (lock_configuration) so no statement can raise it.
-# Defaults: a quarter of the machine's memory, every core, 10 GB of spill space.
-_MEMORY_MB = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4 // 2**20
+# Defaults from the machine (lastmile_superset/sizing.py): a quarter of the memory shared by the
+# server's workers, the cores shared by the workers' concurrent queries, 10 GB of spill space.
+SIZING = sizing()
 DUCKDB_LIMITS = {
-    "memory_limit": os.environ.get("LASTMILE_SERVE_DUCKDB_MEMORY_LIMIT") or f"{_MEMORY_MB}MB",
-    "threads": int(_env_number("LASTMILE_SERVE_DUCKDB_THREADS", os.cpu_count() or 1)),
+    "memory_limit": SIZING.duckdb_memory_limit,
+    "threads": SIZING.duckdb_threads,
     "max_temp_directory_size": os.environ.get("LASTMILE_SERVE_DUCKDB_MAX_TEMP_SIZE") or "10GB",
 }
 

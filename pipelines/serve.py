@@ -3,6 +3,11 @@
 Each server runs in its own process group (Superset from its own environment), so a signal to
 this process stops both whole trees — gunicorn's workers, Dagster's daemon and code server —
 and nothing is left listening.
+
+It also keeps the chart cache warm for the morning: once Superset is up, and each time the
+publish step swaps a new served file in (its identity — inode, size, modification time —
+changes), it runs ``dashboards/warm.py`` against the server (one at a time; a publish during a
+warming is warmed right after it). ``--no-warm`` or ``LASTMILE_WARM_CACHE=0`` turns it off.
 """
 
 import argparse
@@ -13,7 +18,50 @@ import subprocess
 import sys
 import time
 
-from pipelines.config import REPO_ROOT
+from pipelines.config import REPO_ROOT, load_settings
+
+WARM_POLL_SECONDS = 5.0
+
+
+def served_version(path) -> str:
+    """The served file's identity, as Superset's cache key sees it (lastmile_superset/access.py)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}"
+
+
+class CacheWarmer:
+    """Runs dashboards/warm.py when the served file changes, one run at a time."""
+
+    def __init__(self, serve_db, superset_port: int) -> None:
+        self.serve_db = serve_db
+        self.cmd = [
+            ".venv-superset/bin/python",
+            "dashboards/warm.py",
+            "--url",
+            f"http://127.0.0.1:{superset_port}",
+        ]
+        self.warmed: str | None = None  # the version the last started run warmed
+        self.proc: subprocess.Popen | None = None
+        self.next_check = 0.0
+
+    def poll(self) -> None:
+        now = time.monotonic()
+        if now < self.next_check:
+            return
+        self.next_check = now + WARM_POLL_SECONDS
+        if self.proc is not None and self.proc.poll() is None:
+            return  # a publish meanwhile is seen once this run ends
+        version = served_version(self.serve_db)
+        if version != "missing" and version != self.warmed:
+            self.warmed = version
+            print(f"served file {version}: warming the chart cache", flush=True)
+            self.proc = start(self.cmd)
+
+    def stop(self) -> list[subprocess.Popen]:
+        return [self.proc] if self.proc is not None else []
 
 
 def start(cmd: list[str]) -> subprocess.Popen:
@@ -38,7 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--superset-port", type=int, default=8088)
     parser.add_argument("--dagster-port", type=int, default=3000)
+    parser.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="do not warm the chart cache after each publish (also LASTMILE_WARM_CACHE=0)",
+    )
     args = parser.parse_args(argv)
+    warm = not args.no_warm and os.environ.get("LASTMILE_WARM_CACHE", "1").strip() not in (
+        "0",
+        "false",
+        "no",
+    )
+    warmer = CacheWarmer(load_settings().serve_db, args.superset_port) if warm else None
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt
@@ -60,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         while all(proc.poll() is None for proc in processes):
+            if warmer is not None:
+                warmer.poll()
             time.sleep(0.5)
         failed = [p.args[1] for p in processes if p.poll() is not None]
         print(f"stopped by itself: {', '.join(failed)}; stopping the other", file=sys.stderr)
@@ -68,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nstopping Superset and Dagster …", flush=True)
         return 0
     finally:
-        stop(processes)
+        stop(processes + (warmer.stop() if warmer is not None else []))
 
 
 if __name__ == "__main__":

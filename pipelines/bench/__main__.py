@@ -268,6 +268,7 @@ class Bench:
                 home.logs,
                 repeats=self.args.chart_repeats,
                 board_repeats=self.args.board_repeats,
+                rush_users=self.args.rush_users,
             )
         except Exception as exc:  # reported, not fatal: the pipeline numbers still count
             traceback.print_exc()
@@ -412,6 +413,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="only the ingestion phase; its section replaces the one in --out's report",
     )
     p.add_argument("--skip-ingest", action="store_true", help="leave the ingestion phase out")
+    p.add_argument(
+        "--rush-only",
+        action="store_true",
+        help="only the Monday-morning rush on the --superset-on dataset (built first); its "
+        "section replaces the one in --out's report",
+    )
+    p.add_argument(
+        "--rush-users", type=int, default=50, help="simultaneous logins of the rush (0: skip it)"
+    )
     p.add_argument("--ingest-clean-rows", type=int, default=1_000_000, help="rows of the clean CSV")
     p.add_argument("--ingest-repeats", type=int, default=3, help="timed runs of the clean CSV")
     p.add_argument(
@@ -493,6 +503,10 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args)
     if args.ingest_only:
         return ingest_only(bench, args, argv)
+    if args.rush_only:
+        from pipelines.bench.rush import rush_only
+
+        return rush_only(bench, args, argv)
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
     target = None if args.skip_superset else superset_target(args.specs, args.superset_on)

@@ -112,6 +112,10 @@ def targets(results: dict) -> list[dict[str, Any]]:
     if not superset.get("boards"):
         reason = superset.get("boards_skipped") or superset.get("skipped", "")
         rows.append(_not_measured("each board drawn ≤ 3 s", reason))
+    if superset.get("rush"):
+        from pipelines.bench import rush
+
+        rows += rush.targets(superset["rush"])
     return rows
 
 
@@ -532,7 +536,8 @@ def render_markdown(results: dict) -> str:
         out.append(
             f"On the **{superset.get('dataset', '?')}** dataset's served file. Superset "
             f"bootstrap {fmt_s(superset.get('bootstrap_s'))} s, server start "
-            f"{fmt_s(superset.get('server_start_s'))} s (gunicorn, 1 worker × 8 threads)."
+            f"{fmt_s(superset.get('server_start_s'))} s (gunicorn: "
+            f"{superset.get('server_size') or '1 worker × 8 threads'})."
         )
     else:
         out.append(f"Not measured: {superset.get('skipped') or 'skipped'}.")
@@ -599,6 +604,11 @@ def render_markdown(results: dict) -> str:
                 right={2, 3, 4, 5},
             )
         )
+
+    if superset.get("rush"):
+        from pipelines.bench import rush
+
+        out += ["", rush.render(dict(superset["rush"], dataset=superset.get("dataset"))).rstrip()]
 
     if results.get("ingestion"):
         out += ["", render_ingestion(results["ingestion"]).rstrip("\n")]

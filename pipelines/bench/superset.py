@@ -514,8 +514,16 @@ def _draw_as(browser, server: Server, boards, login, repeats: int) -> list[dict[
     return results
 
 
-def measure(home: Path, serve_db: Path, logs: Path, repeats: int, board_repeats: int) -> dict:
-    """Bootstrap, serve, measure, stop. Returns the ``superset`` section of the report."""
+def measure(
+    home: Path,
+    serve_db: Path,
+    logs: Path,
+    repeats: int,
+    board_repeats: int,
+    rush_users: int = 0,
+) -> dict:
+    """Bootstrap, serve, measure, stop. Returns the ``superset`` section of the report; with
+    ``rush_users``, also the Monday-morning rush (pipelines/bench/rush.py) on the same server."""
     logs.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     bootstrap(home, serve_db, logs / "bootstrap.log")
@@ -524,6 +532,9 @@ def measure(home: Path, serve_db: Path, logs: Path, repeats: int, board_repeats:
     server = start_server(home, serve_db, logs / "superset-server.log")
     try:
         out["server_start_s"] = server.started_s
+        from pipelines.bench import rush
+
+        out["server_size"] = rush.server_size(server.log_path)
         drill = next(board for board in boards if board.slug == DRILL_SLUG)
         values = drill_values(serve_db)
         out["drill_board"] = drill.title
@@ -542,6 +553,11 @@ def measure(home: Path, serve_db: Path, logs: Path, repeats: int, board_repeats:
         else:
             out["boards"] = []
             out["boards_skipped"] = f"{CHROMIUM} missing (make system-deps)"
+        if rush_users:
+            try:
+                out["rush"] = rush.measure(server, serve_db, logs, rush_users)
+            except Exception as exc:  # reported, not fatal: the other numbers still count
+                out["rush"] = {"users": rush_users, "error": f"the rush failed: {exc}"}
     finally:
         server.stop()
     return out
