@@ -5,7 +5,7 @@
 {{ config(
     materialized='incremental',
     unique_key='log_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=lm_incremental_strategy(),
     on_schema_change='fail',
     post_hook="{{ delete_stale_rows(
         'log_id', ref('stg_crm__sales_logs'),
