@@ -98,14 +98,15 @@ SPARK_PID := $(SPARK_DIR)/thriftserver.pid
 spark-up: spark-setup
 	@if [ -f $(SPARK_PID) ] && kill -0 $$(cat $(SPARK_PID)) 2>/dev/null; then \
 		echo "Spark Thrift Server already running (PID $$(cat $(SPARK_PID)))"; exit 0; fi; \
-	conf=$$($(PY) -m pipelines.spark_local conf) && mkdir -p $(SPARK_DIR)/logs && cd $(SPARK_DIR) && \
-	SPARK_CONF_DIR=$$conf SPARK_HOME=$(CURDIR)/.venv/lib/python3.11/site-packages/pyspark \
-		nohup $(CURDIR)/.venv/lib/python3.11/site-packages/pyspark/bin/spark-submit \
+	conf=$$($(PY) -m pipelines.spark_local conf) || exit 1; mkdir -p $(SPARK_DIR)/logs; \
+	( cd $(SPARK_DIR) && echo $$BASHPID > $(SPARK_PID) && \
+		SPARK_CONF_DIR=$$conf SPARK_HOME=$(CURDIR)/.venv/lib/python3.11/site-packages/pyspark \
+		exec nohup $(CURDIR)/.venv/lib/python3.11/site-packages/pyspark/bin/spark-submit \
 		--class org.apache.spark.sql.hive.thriftserver.HiveThriftServer2 --name lastmile-thrift \
 		spark-internal --hiveconf hive.server2.thrift.bind.host=$(SPARK_HOST) \
 		--hiveconf hive.server2.thrift.port=$(SPARK_PORT) \
-		> $(SPARK_DIR)/logs/thriftserver.log 2>&1 < /dev/null & \
-	echo $$! > $(SPARK_PID); \
+		> $(SPARK_DIR)/logs/thriftserver.log 2>&1 < /dev/null ) & \
+	sleep 1; \
 	for i in $$(seq 1 120); do \
 		if (echo > /dev/tcp/$(SPARK_HOST)/$(SPARK_PORT)) 2>/dev/null; then \
 			echo "Spark Thrift Server on $(SPARK_HOST):$(SPARK_PORT) (PID $$(cat $(SPARK_PID)), up in $$i s;" \
