@@ -23,7 +23,7 @@ SUPERSET_PORT ?= 8088
 DAGSTER_PORT ?= 3000
 
 .PHONY: help setup uv system-deps parse generate pipeline superset demo serve test test-fast lint format \
-	contract-doc docs clean bench screenshots
+	contract-doc docs clean bench screenshots spark-setup spark-system-deps spark-up spark-down
 
 help:
 	@echo "make demo    set up both environments, generate the sample company, run every asset,"
@@ -34,6 +34,8 @@ help:
 	@echo "make lint    ruff and SQLFluff"
 	@echo "make screenshots  redraw the README's pictures of every board (docs/screenshots/)"
 	@echo "make docs    the dbt docs site as one offline page (after make demo)"
+	@echo "make spark-setup  pyspark + dbt-spark + Java 17 for LASTMILE_ENGINE=spark (docs/scale-out.md)"
+	@echo "make spark-up / spark-down  a local Spark Thrift Server on 127.0.0.1:$(SPARK_PORT), stopped by PID"
 
 # --- environments -----------------------------------------------------------------------------
 uv:
@@ -69,6 +71,60 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+# --- Apache Spark (LASTMILE_ENGINE=spark, docs/scale-out.md) ------------------------------------
+# Java 17 from Debian, only for the Spark targets and tests.
+spark-system-deps:
+	@if ! command -v java >/dev/null 2>&1; then \
+		echo "installing: openjdk-17-jre-headless"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	fi
+
+# pyspark (the whole engine and its Thrift Server, ~480 MB) and dbt-spark: the `spark` extra of
+# pyproject.toml, synced again after each plain sync (which removes it)
+.venv/.synced-spark: .venv/.synced pyproject.toml uv.lock
+	$(UV) sync --frozen --extra spark
+	@touch $@
+
+spark-setup: spark-system-deps setup .venv/.synced-spark
+
+SPARK_HOST ?= 127.0.0.1
+SPARK_PORT ?= $(or $(LASTMILE_SPARK_PORT),10000)
+SPARK_DIR := $(LASTMILE_HOME)/spark
+SPARK_PID := $(SPARK_DIR)/thriftserver.pid
+
+# A Spark Thrift Server from the pyspark wheel on $(SPARK_HOST):$(SPARK_PORT) (local[2]; catalog,
+# warehouse and logs under $(SPARK_DIR)): dbt's `spark` target with LASTMILE_SPARK_METHOD=thrift,
+# Superset's hive://. Stopped by its PID (make spark-down); Derby lets one JVM hold the catalog.
+spark-up: spark-setup
+	@if [ -f $(SPARK_PID) ] && kill -0 $$(cat $(SPARK_PID)) 2>/dev/null; then \
+		echo "Spark Thrift Server already running (PID $$(cat $(SPARK_PID)))"; exit 0; fi; \
+	conf=$$($(PY) -m pipelines.spark_local conf) || exit 1; mkdir -p $(SPARK_DIR)/logs; \
+	( cd $(SPARK_DIR) && echo $$BASHPID > $(SPARK_PID) && \
+		SPARK_CONF_DIR=$$conf SPARK_HOME=$(CURDIR)/.venv/lib/python3.11/site-packages/pyspark \
+		exec nohup $(CURDIR)/.venv/lib/python3.11/site-packages/pyspark/bin/spark-submit \
+		--class org.apache.spark.sql.hive.thriftserver.HiveThriftServer2 --name lastmile-thrift \
+		spark-internal --hiveconf hive.server2.thrift.bind.host=$(SPARK_HOST) \
+		--hiveconf hive.server2.thrift.port=$(SPARK_PORT) \
+		> $(SPARK_DIR)/logs/thriftserver.log 2>&1 < /dev/null ) & \
+	sleep 1; \
+	for i in $$(seq 1 120); do \
+		if (echo > /dev/tcp/$(SPARK_HOST)/$(SPARK_PORT)) 2>/dev/null; then \
+			echo "Spark Thrift Server on $(SPARK_HOST):$(SPARK_PORT) (PID $$(cat $(SPARK_PID)), up in $$i s;" \
+				"log $(SPARK_DIR)/logs/thriftserver.log)"; exit 0; fi; \
+		if ! kill -0 $$(cat $(SPARK_PID)) 2>/dev/null; then \
+			echo "Spark Thrift Server exited: see $(SPARK_DIR)/logs/thriftserver.log"; \
+			rm -f $(SPARK_PID); exit 1; fi; \
+		sleep 1; \
+	done; echo "Spark Thrift Server not listening after 120 s: see $(SPARK_DIR)/logs/thriftserver.log"; exit 1
+
+spark-down:
+	@if [ -f $(SPARK_PID) ] && kill -0 $$(cat $(SPARK_PID)) 2>/dev/null; then \
+		pid=$$(cat $(SPARK_PID)); kill $$pid; \
+		for i in $$(seq 1 30); do kill -0 $$pid 2>/dev/null || break; sleep 1; done; \
+		if kill -0 $$pid 2>/dev/null; then kill -9 $$pid; fi; \
+		echo "Spark Thrift Server stopped (PID $$pid)"; \
+	else echo "no Spark Thrift Server running"; fi; rm -f $(SPARK_PID)
+
 # --- the main job -----------------------------------------------------------------------------
 parse: setup
 	cd dbt_project && ../.venv/bin/dbt parse --profiles-dir . --quiet
@@ -98,12 +154,12 @@ serve: superset
 	$(PY) -m pipelines.serve --superset-port $(SUPERSET_PORT) --dagster-port $(DAGSTER_PORT)
 
 # --- quality ----------------------------------------------------------------------------------
-test: system-deps setup
+test: system-deps spark-setup
 	LASTMILE_DBT_TARGET=ci .venv/bin/pytest
 
 # The quick loop while changing code (no Superset, no browser, no whole-pipeline reruns).
 test-fast: setup
-	LASTMILE_DBT_TARGET=ci .venv/bin/pytest -m "not slow and not superset and not browser"
+	LASTMILE_DBT_TARGET=ci .venv/bin/pytest -m "not slow and not superset and not browser and not spark"
 
 # The README's pictures of every board (docs/screenshots/<slug>.png), as each role sees them on
 # the test sample: the browser test per role draws them (real pipeline, Superset and Chromium).

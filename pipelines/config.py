@@ -14,6 +14,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 CONTRACT_PATH = Path(__file__).resolve().parent / "ingest" / "contract.yaml"
+# LASTMILE_ENGINE: where dbt builds the warehouse (docs/scale-out.md)
+ENGINES = ("duckdb", "spark")
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,17 @@ class Settings:
     build_db: Path
     serve_db: Path
     dbt_target: str
+    engine: str = "duckdb"
 
     @property
     def warehouse_dir(self) -> Path:
         return self.build_db.parent
+
+    @property
+    def spark_dir(self) -> Path:
+        """Local Spark's home: its conf, Derby metastore, table warehouse, the Parquet lake of
+        the raw tables, the Thrift Server's PID file and logs (``make spark-up``)."""
+        return self.home / "spark"
 
 
 def pii_key(settings: Settings, env: dict[str, str] | None = None) -> str:
@@ -59,4 +68,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         build_db=_path(env, "LASTMILE_BUILD_DB", home / "warehouse" / "build.duckdb"),
         serve_db=_path(env, "LASTMILE_SERVE_DB", home / "warehouse" / "lastmile.duckdb"),
         dbt_target=env.get("LASTMILE_DBT_TARGET", "dev"),
+        engine=engine(env),
     )
+
+
+def engine(env: dict[str, str] | None = None) -> str:
+    """``LASTMILE_ENGINE``: ``duckdb`` (the default: one file, one machine) or ``spark``."""
+    env = dict(os.environ if env is None else env)
+    value = (env.get("LASTMILE_ENGINE") or "duckdb").strip().lower()
+    if value not in ENGINES:
+        raise ValueError(f"LASTMILE_ENGINE={value!r}: expected one of {', '.join(ENGINES)}")
+    return value

@@ -42,12 +42,11 @@
         when {{ column_name }} in (
             {%- for name in var('personal_columns') %}'{{ name }}'{{ ',' if not loop.last }}{% endfor -%}
         ) then '（已脱敏）'
-        else regexp_replace(
-            {{ raw_value }},
-            '(\+?(86)?[ -]*)(1[3-9][0-9])(([ -]*[0-9]){4})(([ -]*[0-9]){4})',
-            '\3****\6',
-            'g'
-        )
+        else {{ lm_regexp_replace_all(
+            raw_value,
+            '(\\+?(86)?[ -]*)(1[3-9][0-9])(([ -]*[0-9]){4})(([ -]*[0-9]){4})',
+            '\\3****\\6'
+        ) }}
     end
 {%- endmacro %}
 

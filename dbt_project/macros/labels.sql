@@ -11,9 +11,9 @@
             select max(code_labels.label) from {{ ref('code_labels') }} as code_labels
             where
                 code_labels.code_set = '{{ code_set }}'
-                and code_labels.code = lower(cast({{ column }} as varchar))
+                and code_labels.code = lower(cast({{ column }} as {{ lm_type_string() }}))
         ),
-        cast({{ column }} as varchar)
+        cast({{ column }} as {{ lm_type_string() }})
         {%- if empty is not none %}, '{{ empty }}'{% endif %}
     )
 {%- endmacro %}
@@ -74,8 +74,8 @@
 {#- A day as '12月4日'. -#}
 {% macro month_day_text(day) -%}
     concat(
-        concat(cast(extract(month from {{ day }}) as varchar), '月'),
-        concat(cast(extract(day from {{ day }}) as varchar), '日')
+        concat(cast(extract(month from {{ day }}) as {{ lm_type_string() }}), '月'),
+        concat(cast(extract(day from {{ day }}) as {{ lm_type_string() }}), '日')
     )
 {%- endmacro %}
 
@@ -107,7 +107,7 @@
 {% macro week_label(week_start, as_of_date=none) -%}
     {%- set as_of_date = as_of_date or reporting_as_of_date() -%}
     concat(
-        cast({{ week_start }} as varchar),
+        cast({{ week_start }} as {{ lm_type_string() }}),
         case
             when
                 {{ as_of_date }} >= {{ week_start }}
@@ -123,9 +123,9 @@
 {% macro number_text(number, unit='') -%}
     case
         when round({{ number }}, 1) = round({{ number }}, 0)
-            then concat(cast(cast(round({{ number }}, 0) as bigint) as varchar), '{{ unit }}')
+            then concat(cast(cast(round({{ number }}, 0) as bigint) as {{ lm_type_string() }}), '{{ unit }}')
         when {{ number }} is not null
-            then concat(cast(round({{ number }}, 1) as varchar), '{{ unit }}')
+            then concat(cast(round({{ number }}, 1) as {{ lm_type_string() }}), '{{ unit }}')
     end
 {%- endmacro %}
 
@@ -156,8 +156,8 @@
     concat(
         concat(
             concat(
-                concat(cast(cast({{ window_days }} as integer) as varchar), '天内 '),
-                cast({{ count }} as varchar)
+                concat(cast(cast({{ window_days }} as integer) as {{ lm_type_string() }}), '天内 '),
+                cast({{ count }} as {{ lm_type_string() }})
             ),
             ' {{ unit }}'
         ),

@@ -10,10 +10,10 @@
 {%- endmacro %}
 
 {% macro default__mask_identifiers_in_text(column) -%}
-    regexp_replace(
-        regexp_replace({{ column }}, '(1[3-9][0-9])[0-9]{4}([0-9]{4})', '\1****\2', 'g'),
-        'w[mo][0-9A-Za-z_-]{14,}', '***', 'g'
-    )
+    {{ lm_regexp_replace_all(
+        lm_regexp_replace_all(column, '(1[3-9][0-9])[0-9]{4}([0-9]{4})', '\\1****\\2'),
+        'w[mo][0-9A-Za-z_-]{14,}', '***'
+    ) }}
 {%- endmacro %}
 
 {% macro duckdb__mask_identifiers_in_text(column) -%}

@@ -53,7 +53,7 @@ held as (
         rep_id,
         change_reason,
         'assigned' as assignment_status,
-        cast(null as varchar) as inherited_from_rep_id,
+        cast(null as {{ lm_type_string() }}) as inherited_from_rep_id,
         valid_from,
         {{ earlier_end('valid_to', 'owner_left_at') }} as valid_to,
         case
@@ -95,7 +95,7 @@ pieces as (
 
 inherited as (
     select
-        concat(concat(record_id, '-L'), cast(piece_number as varchar)) as period_id,
+        concat(concat(record_id, '-L'), cast(piece_number as {{ lm_type_string() }})) as period_id,
         record_id,
         customer_id,
         rep_id,

@@ -12,7 +12,7 @@
 {{ config(
     materialized='incremental',
     unique_key='communication_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=lm_incremental_strategy(),
     on_schema_change='fail',
     post_hook="{{ delete_stale_rows('communication_id', '(select log_id as communication_id, _ingested_at as ingested_at from ' ~ ref('stg_crm__sales_logs') ~ ' union all select message_id, ingested_at from ' ~ ref('int_wecom_messages_keyed') ~ ')') }}"
 ) }}

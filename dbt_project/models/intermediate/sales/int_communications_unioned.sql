@@ -31,11 +31,11 @@ message_communications as (
             when 'file' then 'wecom_file'
             else 'wecom_text'
         end as channel,
-        cast(null as varchar) as template_code,
+        cast(null as {{ lm_type_string() }}) as template_code,
         rep_id,
         customer_id,
         contact_id,
-        cast(null as varchar) as opportunity_id,
+        cast(null as {{ lm_type_string() }}) as opportunity_id,
         sent_at as communicated_at,
         is_sent_by_rep as is_rep_initiated,
         coalesce(content, '') as communication_text

@@ -212,8 +212,8 @@ final as (
             when squad_lead_fallback.squad_lead_rep_id is not null then 'squad_lead'
             else 'unassigned'
         end as assignment_status,
-        {{ lm_datediff('leads_placed.created_at', 'first_touches.first_touch_at', 'second') }}
-        / 60.0 as response_minutes
+        {{ minutes_between('leads_placed.created_at', 'first_touches.first_touch_at') }}
+            as response_minutes
     from leads_placed
     left join owner_at_creation
         on leads_placed.lead_id = owner_at_creation.lead_id

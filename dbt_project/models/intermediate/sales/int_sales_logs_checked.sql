@@ -6,7 +6,7 @@
 {{ config(
     materialized='incremental',
     unique_key='log_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=lm_incremental_strategy(),
     on_schema_change='fail',
     post_hook="{{ delete_stale_versions(
         'log_id', source('crm', 'sales_logs'),

@@ -7,7 +7,8 @@
 {{ config(
     materialized='incremental',
     unique_key='message_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=lm_incremental_strategy(),
+    partition_by=lm_incremental_partition_by('sent_date'),
     on_schema_change='fail',
     post_hook="{{ delete_stale_rows(
         'message_id', ref('stg_wecom__messages'), current_ingested_at='_ingested_at'

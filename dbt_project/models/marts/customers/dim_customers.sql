@@ -116,7 +116,7 @@ evaluated as (
         cast(coalesce(trailing_purchases.purchase_cny, 0) as decimal(18, 2))
             as trailing_purchase_cny,
         cast(
-            coalesce(chain_roles.covered_roles, 0) * 1.0 / role_count.required_roles
+            {{ lm_ratio('coalesce(chain_roles.covered_roles, 0)', 'role_count.required_roles') }}
             as decimal(5, 4)
         ) as decision_chain_completeness,
         rules.key_customer_min_purchase_cny,
@@ -186,7 +186,10 @@ final as (
                 concat(
                     concat(
                         '；近',
-                        cast(cast(flagged.key_customer_purchase_window_days as integer) as varchar)
+                        cast(
+                            cast(flagged.key_customer_purchase_window_days as integer)
+                            as {{ lm_type_string() }}
+                        )
                     ),
                     case
                         when flagged.meets_purchase then '天采购额达标✓'

@@ -142,7 +142,7 @@ task_grants as (
         task_id as source_record_id,
         assignee_rep_id as rep_id,
         customer_id,
-        cast(null as varchar) as inherited_from_rep_id,
+        cast(null as {{ lm_type_string() }}) as inherited_from_rep_id,
         created_at as valid_from,
         valid_to,
         case
@@ -212,7 +212,8 @@ task_pieces as (
 
 inherited_task_grants as (
     select
-        concat(concat(concat('TSK-', task_id), '-L'), cast(piece_number as varchar)) as grant_id,
+        concat(concat(concat('TSK-', task_id), '-L'), cast(piece_number as {{ lm_type_string() }}))
+            as grant_id,
         'follow_up_task' as grant_source,
         task_id as source_record_id,
         rep_id,

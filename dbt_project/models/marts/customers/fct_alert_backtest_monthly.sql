@@ -59,7 +59,7 @@ monthly as (
             as alerts_followed_by_churn,
         cast(sum(case when is_mature then 1 else 0 end) as integer) as mature_alerts,
         cast(
-            sum(case when is_followed_by_churn then 1 else 0 end) * 1.0 / count(*)
+            {{ lm_ratio('sum(case when is_followed_by_churn then 1 else 0 end)', 'count(*)') }}
             as decimal(5, 4)
         ) as precision_rate,
         {{ month_label('alert_month') }} as alert_month_label

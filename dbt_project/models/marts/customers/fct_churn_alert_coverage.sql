@@ -79,7 +79,8 @@ monthly as (
         cast(count(*) as integer) as churned_customers,
         cast(sum(case when is_covered then 1 else 0 end) as integer) as covered_customers,
         cast(
-            sum(case when is_covered then 1 else 0 end) * 1.0 / count(*) as decimal(5, 4)
+            {{ lm_ratio('sum(case when is_covered then 1 else 0 end)', 'count(*)') }}
+            as decimal(5, 4)
         ) as coverage_rate,
         percentile_cont(0.5) within group (order by lead_time_days) as median_lead_time_days,
         {{ month_label('churn_month') }} as churn_month_label,

@@ -152,7 +152,7 @@ final as (
         cast(coalesce(early_payments.collected_early_cny, 0) as decimal(18, 2))
             as collected_early_cny,
         cast(
-            due_by_customer.collected_cny * 1.0 / due_by_customer.receivable_due_cny
+            {{ lm_ratio('due_by_customer.collected_cny', 'due_by_customer.receivable_due_cny') }}
             as decimal(9, 4)
         ) as collection_rate,
         {{ month_label('due_by_customer.month_start') }} as collection_month_label

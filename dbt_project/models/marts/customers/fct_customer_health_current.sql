@@ -66,12 +66,18 @@ final as (
         case
             when current_health.h1_meeting_minutes is null
                 then concat(
-                    concat('无（', cast(cast(rules.h1_lookback_days as integer) as varchar)),
+                    concat(
+                        '无（',
+                        cast(cast(rules.h1_lookback_days as integer) as {{ lm_type_string() }})
+                    ),
                     '天内）✗'
                 )
             else concat(
                 concat(
-                    cast(cast(round(current_health.h1_meeting_minutes, 0) as integer) as varchar),
+                    cast(
+                        cast(round(current_health.h1_meeting_minutes, 0) as integer)
+                        as {{ lm_type_string() }}
+                    ),
                     ' 分钟'
                 ),
                 case when current_health.h1_is_passing then ' ✓' else ' ✗' end
@@ -92,14 +98,17 @@ final as (
                     concat(
                         concat(
                             concat(
-                                cast(round(current_health.h4_on_time_rate * 100, 1) as varchar),
+                                cast(
+                                    round(current_health.h4_on_time_rate * 100, 1)
+                                    as {{ lm_type_string() }}
+                                ),
                                 '%（'
                             ),
-                            cast(current_health.h4_on_time_count as varchar)
+                            cast(current_health.h4_on_time_count as {{ lm_type_string() }})
                         ),
                         '/'
                     ),
-                    cast(current_health.h4_delivered_count as varchar)
+                    cast(current_health.h4_delivered_count as {{ lm_type_string() }})
                 ),
                 case when current_health.h4_is_passing then '）✓' else '）✗' end
             )
@@ -108,8 +117,8 @@ final as (
         case
             when open_alerts.opened_date is null then '无'
             else concat(
-                concat(cast(open_alerts.opened_date as varchar), ' 起，'),
-                concat(cast(open_alerts.red_days as varchar), ' 天')
+                concat(cast(open_alerts.opened_date as {{ lm_type_string() }}), ' 起，'),
+                concat(cast(open_alerts.red_days as {{ lm_type_string() }}), ' 天')
             )
         end as red_alert_text
     from current_health

@@ -11,7 +11,8 @@
 {{ config(
     materialized='incremental',
     unique_key='health_date',
-    incremental_strategy='delete+insert',
+    incremental_strategy=lm_incremental_strategy(),
+    partition_by=lm_incremental_partition_by('health_date'),
     on_schema_change='fail',
     post_hook="{{ delete_after_evaluation_date('health_date') }}"
 ) }}
@@ -374,7 +375,9 @@ final as (
         cast(raw_health_score as decimal(5, 1)) as health_score,
         case
             when h4_is_applicable
-                then cast(h4_on_time_count * 1.0 / h4_delivered_count as decimal(9, 6))
+                then cast(
+                    {{ lm_ratio('h4_on_time_count', 'h4_delivered_count') }} as decimal(9, 6)
+                )
         end as h4_on_time_rate,
         case
             when failing_count = 0 then ''

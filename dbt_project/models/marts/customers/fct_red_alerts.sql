@@ -151,7 +151,9 @@ final as (
         closed.closed_date,
         closed.close_reason,
         current_owners.rep_id as current_owner_rep_id,
-        concat(concat(red_runs.customer_id, '-'), cast(red_runs.opened_date as varchar))
+        concat(
+            concat(red_runs.customer_id, '-'), cast(red_runs.opened_date as {{ lm_type_string() }})
+        )
             as alert_id,
         coalesce(current_owners.assignment_status, 'unassigned') as assignment_status,
         closed.closed_date is null as is_open,

@@ -11,7 +11,8 @@ schedules as (
 final as (
     select
         concat(
-            quarantined.file_path, '#', cast(quarantined.source_row_number as varchar), '#',
+            quarantined.file_path, '#',
+            cast(quarantined.source_row_number as {{ lm_type_string() }}), '#',
             coalesce(quarantined.column_name, ''), '#', quarantined.reason_code
         ) as quarantine_row_id,
         quarantined.file_path,
@@ -30,7 +31,8 @@ final as (
         {{ ingest_label('reason', 'quarantined.reason_code') }} as reason_label,
         quarantined.reason_text,
         quarantined.ingested_at,
-        coalesce(left(cast(quarantined.ingested_at as varchar), 16), '—') as ingested_at_label
+        coalesce(left(cast(quarantined.ingested_at as {{ lm_type_string() }}), 16), '—')
+            as ingested_at_label
     from quarantined
     left join schedules
         on

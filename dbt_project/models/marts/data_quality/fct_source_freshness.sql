@@ -116,7 +116,7 @@ final as (
         max_hours_between_files,
         case
             when max_hours_between_files is null then '不设计划'
-            else concat('每 ', cast(max_hours_between_files as varchar), ' 小时内')
+            else concat('每 ', cast(max_hours_between_files as {{ lm_type_string() }}), ' 小时内')
         end as schedule_label,
         file_count,
         loaded_file_count,
@@ -129,20 +129,22 @@ final as (
         rows_duplicate,
         coalesce(last_file_path, '—') as last_file_path,
         last_landed_at,
-        coalesce(left(cast(last_landed_at as varchar), 16), '—') as last_landed_at_label,
+        coalesce(left(cast(last_landed_at as {{ lm_type_string() }}), 16), '—')
+            as last_landed_at_label,
         last_loaded_file_landed_at,
         last_loaded_at,
-        coalesce(left(cast(last_loaded_at as varchar), 16), '—') as last_loaded_at_label,
+        coalesce(left(cast(last_loaded_at as {{ lm_type_string() }}), 16), '—')
+            as last_loaded_at_label,
         hours_since_last_loaded_file,
         coalesce(
-            concat(cast(hours_since_last_loaded_file as varchar), ' 小时'), '—'
+            concat(cast(hours_since_last_loaded_file as {{ lm_type_string() }}), ' 小时'), '—'
         ) as hours_since_label,
         checked_at,
         freshness_status,
         {{ ingest_label('freshness_status', 'freshness_status') }} as freshness_status_label,
         freshness_status in ('stale', 'never_loaded') as is_stale,
         coalesce(
-            cast(last_loaded_file_landed_at as varchar), 'never'
+            cast(last_loaded_file_landed_at as {{ lm_type_string() }}), 'never'
         ) as stale_since_key
     from judged
 )

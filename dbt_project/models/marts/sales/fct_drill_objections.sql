@@ -146,7 +146,7 @@ objections as (
         true as has_objection,
         concat(
             concat(
-                concat('最近第', cast(mentioned.communication_rank as varchar)),
+                concat('最近第', cast(mentioned.communication_rank as {{ lm_type_string() }})),
                 '次沟通·'
             ),
             mentioned.speaker_name
@@ -185,15 +185,15 @@ quiet as (
         top_opportunities.customer_name,
         top_opportunities.owner_rep_id,
         cast(null as bigint) as communication_rank,
-        cast(null as varchar) as communication_id,
-        cast(null as varchar) as channel,
+        cast(null as {{ lm_type_string() }}) as communication_id,
+        cast(null as {{ lm_type_string() }}) as channel,
         cast(null as timestamp) as communicated_at,
-        cast(null as varchar) as objection_category,
-        cast(null as varchar) as matched_keywords,
-        cast(null as varchar) as suggested_case_id,
-        cast(null as varchar) as suggested_case_title,
-        cast(null as varchar) as suggested_talk_track,
-        cast(null as varchar) as talk_track_case_id,
+        cast(null as {{ lm_type_string() }}) as objection_category,
+        cast(null as {{ lm_type_string() }}) as matched_keywords,
+        cast(null as {{ lm_type_string() }}) as suggested_case_id,
+        cast(null as {{ lm_type_string() }}) as suggested_case_title,
+        cast(null as {{ lm_type_string() }}) as suggested_talk_track,
+        cast(null as {{ lm_type_string() }}) as talk_track_case_id,
         false as is_same_industry_case,
         '—' as case_match_basis,
         false as has_objection,
@@ -203,7 +203,7 @@ quiet as (
             else concat(
                 concat(
                     '最近',
-                    cast(communication_counts.communication_count as varchar)
+                    cast(communication_counts.communication_count as {{ lm_type_string() }})
                 ),
                 '次沟通中客户未提出异议'
             )
@@ -230,7 +230,8 @@ final as (
         coalesce(matched_keywords, '—') as matched_keywords_text,
         coalesce(suggested_talk_track, '—') as suggested_talk_track_text,
         coalesce(suggested_case_title, '—') as suggested_case_title_text,
-        coalesce(substring(cast(communicated_at as varchar), 1, 16), '—') as communicated_at_text
+        coalesce(substring(cast(communicated_at as {{ lm_type_string() }}), 1, 16), '—')
+            as communicated_at_text
     from unioned
 )
 

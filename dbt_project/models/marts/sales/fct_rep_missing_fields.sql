@@ -19,7 +19,8 @@ final as (
         log_fields.field_label,
         count(*) as log_count,
         sum(case when log_fields.is_filled then 0 else 1 end) as missing_count,
-        sum(case when log_fields.is_filled then 0 else 1 end) * 1.0 / count(*) as missing_share
+        {{ lm_ratio('sum(case when log_fields.is_filled then 0 else 1 end)', 'count(*)') }}
+            as missing_share
     from log_fields
     left join reps
         on log_fields.rep_id = reps.rep_id

@@ -72,22 +72,28 @@ final as (
         case
             when counted.wecom_customer_count > 0
                 then
-                    abs(counted.reported_customer_count - counted.wecom_customer_count) * 1.0
-                    / counted.wecom_customer_count
+                    {{ lm_ratio(
+                        'abs(counted.reported_customer_count - counted.wecom_customer_count)',
+                        'counted.wecom_customer_count'
+                    ) }}
         end as diff_ratio,
         case
             when counted.wecom_customer_count > 0
                 then
-                    abs(counted.reported_customer_count - counted.wecom_customer_count) * 1.0
-                    / counted.wecom_customer_count > settings.max_diff_ratio
+                    {{ lm_ratio(
+                        'abs(counted.reported_customer_count - counted.wecom_customer_count)',
+                        'counted.wecom_customer_count'
+                    ) }} > settings.max_diff_ratio
             else counted.reported_customer_count > 0
         end as is_flagged,
         -- why a day is flagged, in the words of the outbox message (null when it is not)
         case
             when
                 counted.wecom_customer_count > 0
-                and abs(counted.reported_customer_count - counted.wecom_customer_count) * 1.0
-                / counted.wecom_customer_count > settings.max_diff_ratio
+                and {{ lm_ratio(
+                    'abs(counted.reported_customer_count - counted.wecom_customer_count)',
+                    'counted.wecom_customer_count'
+                ) }} > settings.max_diff_ratio
                 then concat(
                     concat(
                         '差异',

@@ -16,7 +16,8 @@ weekly as (
         week_start,
         count(*) as rep_day_count,
         sum(case when is_flagged then 1 else 0 end) as flagged_day_count,
-        sum(case when is_flagged then 1 else 0 end) * 1.0 / count(*) as flagged_day_share,
+        {{ lm_ratio('sum(case when is_flagged then 1 else 0 end)', 'count(*)') }}
+            as flagged_day_share,
         sum(reported_customer_count) as reported_customer_count,
         sum(wecom_customer_count) as wecom_customer_count,
         {{ week_label('week_start') }} as week_label

@@ -4,7 +4,7 @@
 {{ config(
     materialized='incremental',
     unique_key='log_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=lm_incremental_strategy(),
     on_schema_change='fail',
     post_hook="{{ delete_stale_rows('log_id', ref('int_sales_logs_checked')) }}"
 ) }}
@@ -29,7 +29,8 @@ final as (
         ingested_at,
         count(*) as required_field_count,
         sum(case when is_filled then 1 else 0 end) as filled_field_count,
-        sum(case when is_filled then 1 else 0 end) * 1.0 / count(*) as completeness_score,
+        {{ lm_ratio('sum(case when is_filled then 1 else 0 end)', 'count(*)') }}
+            as completeness_score,
         sum(case when is_filled then 0 else 1 end) as missing_field_count,
         {{ lm_listagg(
             "case when not is_filled then field_label end", "'、'", "order by field_label"

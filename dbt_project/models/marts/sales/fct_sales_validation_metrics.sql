@@ -42,7 +42,9 @@ settings as (
         {{ rule_parameter('process_compliance_target') }} as compliance_target,
         {{ rule_parameter('knowledge_reuse_target') }} as reuse_target,
         {{ rule_parameter('compliance_sample_size') }} as sample_size,
-        cast(cast({{ rule_parameter('compliance_sample_seed') }} as bigint) as varchar)
+        cast(
+            cast({{ rule_parameter('compliance_sample_seed') }} as bigint) as {{ lm_type_string() }}
+        )
             as sample_seed
 ),
 
@@ -147,14 +149,14 @@ lead_metrics as (
                     then scoped_leads.response_minutes
             end
         ) as p95_response_minutes,
-        sum(
-            case
-                when scoped_leads.response_minutes <= settings.response_target_minutes then 1
-                else 0
-            end
-        ) * 1.0 / count(*) as share_within_target,
-        sum(case when converted_leads.lead_id is not null then 1 else 0 end) * 1.0 / count(*)
-            as lead_conversion_rate
+        {{ lm_ratio(
+            'sum(case when scoped_leads.response_minutes <= settings.response_target_minutes'
+            ~ ' then 1 else 0 end)',
+            'count(*)'
+        ) }} as share_within_target,
+        {{ lm_ratio(
+            'sum(case when converted_leads.lead_id is not null then 1 else 0 end)', 'count(*)'
+        ) }} as lead_conversion_rate
     from scoped_leads
     cross join settings
     left join converted_leads
@@ -343,22 +345,24 @@ rated as (
     select
         *,
         case
-            when required_field_count > 0 then filled_field_count * 1.0 / required_field_count
+            when required_field_count > 0
+                then {{ lm_ratio('filled_field_count', 'required_field_count') }}
         end as field_completeness,
         case
-            when key_nodes_reached > 0 then key_nodes_evidenced * 1.0 / key_nodes_reached
+            when key_nodes_reached > 0
+                then {{ lm_ratio('key_nodes_evidenced', 'key_nodes_reached') }}
         end as trigger_rate,
         case
             when sample_required_field_count > 0
-                then sample_filled_field_count * 1.0 / sample_required_field_count
+                then {{ lm_ratio('sample_filled_field_count', 'sample_required_field_count') }}
         end as sample_field_completeness,
         case
             when sample_key_nodes_reached > 0
-                then sample_key_nodes_evidenced * 1.0 / sample_key_nodes_reached
+                then {{ lm_ratio('sample_key_nodes_evidenced', 'sample_key_nodes_reached') }}
         end as sample_trigger_rate,
         case
             when active_opportunity_count > 0
-                then case_library_use_count * 1.0 / active_opportunity_count
+                then {{ lm_ratio('case_library_use_count', 'active_opportunity_count') }}
         end as knowledge_reuse_rate
     from joined
 ),
