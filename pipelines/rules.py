@@ -22,6 +22,8 @@ import yaml
 from pipelines.config import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+# as dbt seed reads them: UTF-8, a byte-order mark (Excel's "CSV UTF-8") skipped
+SEED_ENCODING = "utf-8-sig"
 TRUE, FALSE = {"true", "t", "yes", "1"}, {"false", "f", "no", "0"}
 
 
@@ -87,7 +89,7 @@ def validate_seed(path: Path, columns: dict[str, dict]) -> list[Problem]:
         else str(path)
     )
     problems: list[Problem] = []
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding=SEED_ENCODING, newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         for column in columns:
@@ -202,16 +204,26 @@ class Rules:
         return [row["template_code"] for row in self.rows("sales_log_templates")]
 
 
+def load_seed(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """One seed CSV as text: its header and its rows (cells stripped, each with its CSV row
+    number ``_row``, the header being row 1). A byte-order mark (Excel's "CSV UTF-8") is read
+    as nothing."""
+    with path.open(encoding=SEED_ENCODING, newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = [
+            {**{k: (v or "").strip() for k, v in row.items() if k is not None}, "_row": str(n)}
+            for n, row in enumerate(reader, start=2)
+        ]
+        header = list(reader.fieldnames or [])
+    return header, rows
+
+
 def load_rules(seeds_dir: Path = SEEDS_DIR) -> Rules:
     """Every seed of ``seeds_dir`` (read as text; validate with :func:`validate_rules`)."""
-    tables = {}
-    for path in sorted(seeds_dir.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            tables[path.stem] = [
-                {**{k: (v or "").strip() for k, v in row.items() if k is not None}, "_row": str(n)}
-                for n, row in enumerate(csv.DictReader(handle), start=2)
-            ]
-    return Rules(seeds_dir=seeds_dir, tables=tables)
+    return Rules(
+        seeds_dir=seeds_dir,
+        tables={path.stem: load_seed(path)[1] for path in sorted(seeds_dir.glob("*.csv"))},
+    )
 
 
 def _float(text: str | None) -> float | None:

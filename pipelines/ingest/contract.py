@@ -6,7 +6,6 @@ so the analyst who edited it can fix it without reading code.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 import unicodedata
@@ -17,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.config import DBT_PROJECT_DIR
+from pipelines.rules import load_seed
 
 TYPES = ("string", "integer", "decimal", "amount_cny", "date", "timestamp", "boolean", "json")
 
@@ -347,19 +347,18 @@ def _column(path: Path, where: str, name: str, spec: object, seeds_dir: Path) ->
 
 def _seed_codes(path: Path, where: str, name: str, values_from: str, seeds_dir: Path) -> list[str]:
     """The codes of a vocabulary kept in a dbt seed: ``<seed>`` (its first column, e.g.
-    opportunity_stages.stage_code) or ``code_labels:<code_set>`` (the codes of one set)."""
+    opportunity_stages.stage_code) or ``code_labels:<code_set>`` (the codes of one set), read
+    through the one loader of the rule seeds (:func:`pipelines.rules.load_seed`)."""
     seed, _, code_set = values_from.partition(":")
     seed_path = seeds_dir / f"{seed}.csv"
     try:
-        with seed_path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except OSError as exc:
+        header, rows = load_seed(seed_path)
+    except (OSError, UnicodeDecodeError) as exc:
         raise _fail(path, where, f"column {name!r}: values_from {values_from!r}: {exc}") from None
-    if not rows:
+    if not header:
         raise _fail(
             path, where, f"column {name!r}: values_from {values_from!r}: {seed_path} is empty"
         )
-    header, body = rows[0], [r for r in rows[1:] if any(cell.strip() for cell in r)]
     if code_set:
         if header[:2] != ["code_set", "code"]:
             raise _fail(
@@ -368,9 +367,9 @@ def _seed_codes(path: Path, where: str, name: str, values_from: str, seeds_dir: 
                 f"column {name!r}: values_from {values_from!r}: {seed_path} has no "
                 "code_set, code columns",
             )
-        codes = [r[1].strip() for r in body if r[0].strip() == code_set]
+        codes = [r["code"] for r in rows if r["code_set"] == code_set and r["code"]]
     else:
-        codes = [r[0].strip() for r in body]
+        codes = [r[header[0]] for r in rows if r[header[0]]]
     if not codes:
         raise _fail(
             path, where, f"column {name!r}: values_from {values_from!r}: no codes in {seed_path}"

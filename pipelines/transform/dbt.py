@@ -120,7 +120,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         evaluation_date = evaluation_date_of_run(context.run.tags)
         if not context.run.tags.get(EVALUATION_TAG):
             # a run launched without the tag (from the UI): record the day it evaluates
-            context.instance.add_run_tags(context.run_id, evaluation_tags(evaluation_date))
+            context.instance.add_run_tags(context.run.run_id, evaluation_tags(evaluation_date))
         context.log.info(f"evaluation date {evaluation_date}: facts dated after it are ignored")
         fingerprint = definitions_fingerprint(Path(project.project_dir))
         reason = full_refresh_reason(settings, config.full_refresh, fingerprint)

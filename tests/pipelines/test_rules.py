@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.config import REPO_ROOT
+from pipelines.ingest.contract import load_contract
 from pipelines.rules import SEEDS_DIR, RuleError, load_rules, validate_rules
 
 
@@ -162,3 +164,28 @@ def test_the_loader_reads_every_rule_the_checks_use(seeds):
     assert rules.expectation("min_not_red_share") == 0.5
     with pytest.raises(KeyError, match="no row parameter = 'nope'"):
         rules.parameter("nope")
+
+
+def test_a_seed_saved_by_excel_with_a_byte_order_mark_reads_like_dbt_reads_it(seeds):
+    """Excel's "CSV UTF-8" starts the file with a BOM; dbt seed skips it, so must the loader (and
+    the contract's vocabularies, which read through it)."""
+
+    for name in ("rule_parameters.csv", "opportunity_stages.csv", "code_labels.csv"):
+        path = seeds / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    validate_rules(seeds)
+    assert load_rules(seeds).parameter("red_min_failing") == 2
+    assert load_rules(seeds).closed_stage_codes() == ["won", "lost"]
+    contract = REPO_ROOT / "pipelines/ingest/contract.yaml"
+
+    def vocabularies(seeds_dir: Path | None) -> dict[tuple[str, str], list[str]]:
+        return {
+            (table.name, column.name): sorted(column.values)
+            for table in load_contract(contract, seeds_dir=seeds_dir).tables
+            for column in table.columns
+            if column.values_from
+        }
+
+    read = vocabularies(seeds)
+    assert read and all(codes for codes in read.values()), "no vocabulary read from the seeds"
+    assert read == vocabularies(None)
