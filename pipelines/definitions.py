@@ -9,7 +9,7 @@ from dagster_dbt import DbtCliResource
 
 from pipelines.checks import build_gx_checks
 from pipelines.extract.assets import build_extract_assets
-from pipelines.freshness import freshness_sensor, served_freshness_checks
+from pipelines.freshness import freshness_job, freshness_schedule, served_freshness_checks
 from pipelines.ingest.assets import build_ingest_assets
 from pipelines.jobs import full_rebuild_job, refresh_job
 from pipelines.outbox.assets import (
@@ -38,9 +38,14 @@ def defs() -> dg.Definitions:
             build_outbox_asset(dbt_assets_def),
         ],
         asset_checks=[*build_gx_checks(dbt_assets_def, manifest), *served_freshness_checks],
-        jobs=[refresh_job, full_rebuild_job, outbox_delivery_job],
-        schedules=[daily_refresh_schedule, weekly_full_rebuild_schedule, outbox_delivery_schedule],
-        sensors=[landing_sensor, run_failure_log, freshness_sensor],
+        jobs=[refresh_job, full_rebuild_job, outbox_delivery_job, freshness_job],
+        schedules=[
+            daily_refresh_schedule,
+            weekly_full_rebuild_schedule,
+            outbox_delivery_schedule,
+            freshness_schedule,
+        ],
+        sensors=[landing_sensor, run_failure_log],
         resources={
             "warehouse": Warehouse(),
             "dbt": DbtCliResource(
