@@ -43,7 +43,7 @@ def audit_markdown(result: TableResult) -> str:
 def _table_asset(table: Table, contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
         key=[table.source, table.name],
-        group_name=table.source,
+        group_name=table.schema,  # raw_<source>, the schema it writes
         description=f"{table.description}\n\nLoaded from landing files {', '.join(table.files)}.",
         deps=[dg.AssetKey(list(ref)) for ref in table.referenced_tables()],
         kinds={"polars", "duckdb"},

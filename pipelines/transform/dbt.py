@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.changes import DEFINITION_PATHS, definitions_fingerprint  # noqa: F401
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings, pii_key
@@ -106,9 +106,53 @@ def with_evaluation_date(event, evaluation_date: date):
     return event
 
 
+class LastmileTranslator(DagsterDbtTranslator):
+    """dbt nodes grouped in the Dagster UI as the project is laid out: ``<layer>_<domain>``
+    (``staging_crm``, ``intermediate_sales``, ``marts_customers``…), the rule seeds as ``rules``."""
+
+    def get_group_name(self, dbt_resource_props) -> str | None:
+        return dbt_group_name(dbt_resource_props)
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or (spec.description or "").strip():
+            return spec
+        return spec._replace(description=dbt_test_description(manifest["nodes"][unique_id]))
+
+
+def dbt_group_name(dbt_resource_props) -> str:
+    if dbt_resource_props.get("resource_type") == "seed":
+        return "rules"
+    folders = [part for part in dbt_resource_props.get("fqn", [])[1:-1] if part]
+    return "_".join(folders) or "dbt"
+
+
+def dbt_test_description(test: dict) -> str:
+    """One line for a dbt data test shown as a Dagster check: its own description, else what it
+    asserts (``not_null on customer_id``, ``accepted_values on stage: …``)."""
+    if (test.get("description") or "").strip():
+        return test["description"].strip().splitlines()[0]
+    metadata = test.get("test_metadata") or {}
+    name = metadata.get("name") or test.get("name", "dbt test")
+    column = test.get("column_name")
+    kwargs = {
+        key: value
+        for key, value in (metadata.get("kwargs") or {}).items()
+        if key not in ("model", "column_name") and value not in (None, "", [])
+    }
+    text = f"dbt test {name}" + (f" on {column}" if column else "")
+    if kwargs:
+        text += ": " + ", ".join(f"{key}={value}" for key, value in kwargs.items())
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(
-        manifest=project.manifest_path, project=project, pool=BUILD_DB_POOL, name=DBT_ASSETS_NAME
+        manifest=project.manifest_path,
+        project=project,
+        pool=BUILD_DB_POOL,
+        name=DBT_ASSETS_NAME,
+        dagster_dbt_translator=LastmileTranslator(),
     )
     def lastmile_dbt(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig

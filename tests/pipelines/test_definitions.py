@@ -50,3 +50,36 @@ def test_the_publish_asset_waits_for_every_mart(dbt_manifest):
     upstream = graph.get(dg.AssetKey(["serving", "lastmile_duckdb"])).parent_keys
     assert mart_models(manifest)
     assert {key.path[-1] for key in upstream} == set(mart_models(manifest))
+
+
+def test_the_ui_reads_like_the_layout_every_asset_grouped_and_described(dbt_manifest):
+    """dbt assets grouped by layer and domain (``marts_sales``…), the seeds as ``rules``, nothing in
+    Dagster's ``default`` group; every asset and every check says in one line what it is."""
+    from pipelines.definitions import defs
+
+    graph = defs().resolve_asset_graph()
+    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
+    groups = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        groups[key] = node.group_name
+        assert node.group_name != "default", f"{key.to_user_string()} is in the default group"
+        first_line = (node.description or "").strip().splitlines()
+        assert first_line and first_line[0].strip(), f"{key.to_user_string()} has no description"
+    by_name = {key.path[-1]: group for key, group in groups.items()}
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        if node["config"].get("materialized") == "ephemeral":  # inlined, not an asset
+            continue
+        layer = node["fqn"][1:-1]
+        want = "rules" if node["resource_type"] == "seed" else "_".join(layer)
+        assert by_name[node["name"]] == want, unique_id
+    assert {"staging_crm", "intermediate_sales", "marts_customers", "rules"} <= set(groups.values())
+    for table in load_contract(CONTRACT_PATH).tables:  # ingestion: the raw schema it writes
+        assert groups[dg.AssetKey([table.source, table.name])] == f"raw_{table.source}"
+    for check_key in graph.asset_check_keys:
+        spec = graph.get_check_spec(check_key)
+        assert (spec.description or "").strip(), f"check {check_key.name} has no description"
