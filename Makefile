@@ -189,7 +189,7 @@ docs: parse
 # chart-data latency and board draw times: prints and writes docs/benchmarks.md + .json. Hours on
 # two cores; each dataset in its own home under $(LASTMILE_HOME)/bench. Options: BENCH_ARGS=...
 bench: setup
-	$(PY) -m pipelines.bench $(BENCH_ARGS)
+	$(PY) -m tooling.bench $(BENCH_ARGS)
 
 contract-doc: setup
 	$(PY) -m pipelines.ingest.contract_doc > docs/landing-contract.md

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.bench.superset import SUPERSET_PYTHON, bootstrap, log_tail, start_server
 from tests.dashboards.helpers import Bundle, SupersetServer, load_bundle
+from tooling.bench.superset import SUPERSET_PYTHON, bootstrap, log_tail, start_server
 
 SERVER_LOG = pytest.StashKey[Path]()
 # the test server's query limits: short enough to wait for, far above any board's query

@@ -1,7 +1,7 @@
 """Print every route the Lastmile Superset app serves as JSON lines: method, rule, endpoint.
 
 Run with the Superset environment's Python (.venv-superset) and a Lastmile Superset's
-environment (pipelines.bench.superset.superset_env); the security matrix test compares the
+environment (tooling.bench.superset.superset_env); the security matrix test compares the
 routes with tests/dashboards/superset_routes.yaml, so a route a Superset upgrade adds fails it
 until someone decides how it is checked.
 """

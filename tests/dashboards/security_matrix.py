@@ -18,7 +18,7 @@ from typing import Any
 import requests
 import yaml
 
-from pipelines.bench.superset import SUPERSET_PYTHON, superset_env
+from tooling.bench.superset import SUPERSET_PYTHON, superset_env
 
 HERE = Path(__file__).resolve().parent
 ROUTES_FILE = HERE / "superset_routes.yaml"

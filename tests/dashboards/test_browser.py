@@ -17,19 +17,19 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from pipelines.bench.superset import (
-    CHART_STATES_JS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DRAW_TIMEOUT_MS,
-    role_login,
-)
 from tests.dashboards.helpers import (
     DASHBOARDS_DIR,
     REPO_ROOT,
     Bundle,
     SupersetServer,
     query_served_db,
+)
+from tooling.bench.superset import (
+    CHART_STATES_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DRAW_TIMEOUT_MS,
+    role_login,
 )
 
 pytestmark = [pytest.mark.superset, pytest.mark.browser]

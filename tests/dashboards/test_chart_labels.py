@@ -15,7 +15,6 @@ import pytest
 import requests
 import yaml
 
-from pipelines.bench.superset import board_roles, ids_by_uuid, role_login
 from tests.dashboards.helpers import (
     DASHBOARDS_DIR,
     REPO_ROOT,
@@ -23,6 +22,7 @@ from tests.dashboards.helpers import (
     SupersetServer,
     query_served_db,
 )
+from tooling.bench.superset import board_roles, ids_by_uuid, role_login
 
 pytestmark = pytest.mark.superset
 

@@ -31,7 +31,6 @@ import pytest
 import requests
 import yaml
 
-from pipelines.bench.superset import SUPERSET_PYTHON, superset_env
 from tests.dashboards.helpers import DASHBOARDS_DIR, Bundle, SupersetServer, query_served_db
 from tests.dashboards.security_matrix import (
     NO_ACCESS,
@@ -47,6 +46,7 @@ from tests.dashboards.security_matrix import (
     readable,
     scan,
 )
+from tooling.bench.superset import SUPERSET_PYTHON, superset_env
 
 pytestmark = pytest.mark.superset
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import requests
 
-from pipelines.bench.superset import ids_by_uuid
 from tests.dashboards.helpers import REPO_ROOT, Bundle, SupersetServer, query_served_db
+from tooling.bench.superset import ids_by_uuid
 
 pytestmark = pytest.mark.superset
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from pipelines.bench.superset import DASHBOARDS_DIR, SUPERSET_PYTHON, superset_env
 from pipelines.config import REPO_ROOT
 from tests.dashboards.helpers import SupersetServer, query_served_db
+from tooling.bench.superset import DASHBOARDS_DIR, SUPERSET_PYTHON, superset_env
 
 pytestmark = pytest.mark.superset
 

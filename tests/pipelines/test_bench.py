@@ -1,4 +1,4 @@
-"""The benchmark's pure parts (pipelines/bench): statistics, /proc parsing, phase attribution,
+"""The benchmark's pure parts (tooling/bench): statistics, /proc parsing, phase attribution,
 drill filters, target verdicts, report rendering, and the volume generator on a tiny company,
 whose synthetic files must load through the real ingestion engine without a quarantined row.
 Nothing here times anything: the targets are reported by `make bench`, never asserted."""
@@ -14,18 +14,18 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.bench import report as R
-from pipelines.bench import volume as V
-from pipelines.bench.__main__ import DatasetSpec, parse_datasets, sample_window
-from pipelines.bench.machine import cpu_model
-from pipelines.bench.pipeline import Home, phase_of, phase_seconds
-from pipelines.bench.procmon import descendants, parse_meminfo, parse_stat
-from pipelines.bench.stats import percentile, summarize
-from pipelines.bench.superset import drill_filters, load_boards
 from pipelines.config import CONTRACT_PATH
 from pipelines.ingest.contract import load_contract
 from pipelines.ingest.engine import ingest_table
 from tests.conftest import run
+from tooling.bench import report as R
+from tooling.bench import volume as V
+from tooling.bench.__main__ import DatasetSpec, parse_datasets, sample_window
+from tooling.bench.machine import cpu_model
+from tooling.bench.pipeline import Home, phase_of, phase_seconds
+from tooling.bench.procmon import descendants, parse_meminfo, parse_stat
+from tooling.bench.stats import percentile, summarize
+from tooling.bench.superset import drill_filters, load_boards
 
 # --- statistics ---------------------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ def _results(sales_logs: int = 10_000_000, requested: int = 10_000_000) -> dict:
     incremental = dict(full, wall_s=7.0, dbt_full_rebuild=None)
     return {
         "date": "2026-11-27T12:00:00+00:00",
-        "command": "python -m pipelines.bench",
+        "command": "python -m tooling.bench",
         "commit": "abc1234",
         "machine": {"cpu_model": "AMD EPYC", "cores": 2, "ram_mb": 23_000, "swap_mb": 0},
         "datasets": [
@@ -278,7 +278,7 @@ def test_synthetic_files_load_through_the_contract(tiny_company: Path, tmp_path:
 
 
 def test_only_memory_and_time_limits_shrink_the_sales_variant(tmp_path: Path) -> None:
-    from pipelines.bench.__main__ import size_limit
+    from tooling.bench.__main__ import size_limit
 
     log = tmp_path / "full.log"
     log.write_text("… duckdb.OutOfMemoryException: Out of Memory Error: failed to allocate …")

@@ -1,8 +1,8 @@
-"""The Monday-morning rush of the bench (pipelines/bench/rush.py): summary, verdicts, report."""
+"""The Monday-morning rush of the bench (tooling/bench/rush.py): summary, verdicts, report."""
 
 from __future__ import annotations
 
-from pipelines.bench import rush as R
+from tooling.bench import rush as R
 
 
 def _run(board_ms: list[float], errors: int = 0) -> dict:
@@ -44,7 +44,7 @@ def test_verdicts_need_no_errors_and_every_board_within_3_s() -> None:
     assert [t["verdict"] for t in R.targets(rush)] == ["not met", "met"]
     rush["warmed"] = _run([1000.0, 1200.0], errors=1)
     assert [t["verdict"] for t in R.targets(rush)] == ["not met", "not met"]
-    section = R.render(rush, date="2026-12-05", command="python -m pipelines.bench", commit="abc")
+    section = R.render(rush, date="2026-12-05", command="python -m tooling.bench", commit="abc")
     assert section.startswith(R.RUSH_BEGIN) and section.rstrip().endswith(R.RUSH_END)
     assert "Per board, warmed" in section and "warmed 10/10" in section
     # --rush-only replaces its section and leaves the rest of the report alone

@@ -83,3 +83,19 @@ def test_the_ui_reads_like_the_layout_every_asset_grouped_and_described(dbt_mani
     for check_key in graph.asset_check_keys:
         spec = graph.get_check_spec(check_key)
         assert (spec.description or "").strip(), f"check {check_key.name} has no description"
+
+
+def test_the_product_does_not_import_the_tooling():
+    """Benchmarks and test support live in tooling/ and tests/: the code location needs neither."""
+    import re
+
+    from pipelines.config import REPO_ROOT
+
+    imports = re.compile(r"^\s*(?:from|import)\s+(tooling|tests)\b", re.MULTILINE)
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {match.group(0).strip()}"
+        for path in sorted((REPO_ROOT / "pipelines").rglob("*.py"))
+        for match in imports.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders
+    assert not (REPO_ROOT / "pipelines" / "bench").exists()

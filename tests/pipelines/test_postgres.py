@@ -31,14 +31,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.bench.superset import (
+from pipelines.config import REPO_ROOT
+from tooling.bench.superset import (
     SUPERSET_PYTHON,
     api_session,
     bootstrap,
     free_port,
     start_server,
 )
-from pipelines.config import REPO_ROOT
 
 PG_TOOLS = ("initdb", "postgres")
 SUPERUSER = "lastmile_test"

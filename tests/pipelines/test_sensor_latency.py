@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import load_settings
-from pipelines.daemon import (
+from pipelines.jobs import DBT_ASSETS_NAME
+from tooling.daemon import (
     SALES_LOG_PROBE,
     TRIGGER_TAG,
     claimed_slots,
@@ -37,7 +38,6 @@ from pipelines.daemon import (
     wait_for,
     wait_for_run_end,
 )
-from pipelines.jobs import DBT_ASSETS_NAME
 
 SERVED_BOUND = 8 * 60  # landed → served: up to ~90 s of sensor wait, the queue, a whole run
 FIRST_RUN_BOUND = 240  # daemon start → the first-tick run is in its dbt step

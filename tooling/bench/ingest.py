@@ -28,9 +28,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.bench import volume as V
-from pipelines.bench.procmon import MB, run_watched
 from pipelines.config import CONTRACT_PATH, REPO_ROOT
+from tooling.bench import volume as V
+from tooling.bench.procmon import MB, run_watched
 
 CLEAN_FILE = "crm/sales_logs_clean.csv"
 REFERENCE_TABLES = ("crm.regions", "crm.squads", "crm.reps", "crm.customers", "crm.contacts",

@@ -8,8 +8,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from pipelines.bench.procmon import MB, parse_meminfo
 from pipelines.config import REPO_ROOT
+from tooling.bench.procmon import MB, parse_meminfo
 
 SUPERSET_PYTHON = REPO_ROOT / ".venv-superset" / "bin" / "python"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -31,8 +31,9 @@ from typing import Any
 import requests
 import yaml
 
-from pipelines.bench.stats import summarize
-from pipelines.bench.superset import (
+from pipelines.config import REPO_ROOT
+from tooling.bench.stats import summarize
+from tooling.bench.superset import (
     DASHBOARDS_DIR,
     SECURITY_FILE,
     SUPERSET_PYTHON,
@@ -42,7 +43,6 @@ from pipelines.bench.superset import (
     load_boards,
     superset_env,
 )
-from pipelines.config import REPO_ROOT
 
 PER_USER_PARALLEL = 6  # a browser's connections per host
 REQUEST_TIMEOUT_S = 120
@@ -89,7 +89,7 @@ def role_boards(security_file: Path = SECURITY_FILE) -> dict[str, list[str]]:
 
 def chart_bodies(server: Server, boards: list[BoardSpec]) -> dict[str, list[dict[str, Any]]]:
     """Board slug → per chart: its name and the chart-data request a board visit sends."""
-    from pipelines.bench.superset import api_session
+    from tooling.bench.superset import api_session
 
     api = api_session(server.base_url, *server.admin())
     chart_ids = ids_by_uuid(api, server.base_url, "chart")
@@ -311,7 +311,7 @@ def measure(server: Server, serve_db: Path, logs: Path, n_users: int = 50) -> di
 
 # --- the report ---------------------------------------------------------------------------------
 
-RUSH_BEGIN = "<!-- rush: begin (python -m pipelines.bench --rush-only) -->"
+RUSH_BEGIN = "<!-- rush: begin (python -m tooling.bench --rush-only) -->"
 RUSH_END = "<!-- rush: end -->"
 
 
@@ -344,7 +344,7 @@ def _ms(value: float | None) -> str:
 
 def render(rush: dict[str, Any], date: str = "", command: str = "", commit: str = "") -> str:
     """The rush section, between markers so that ``--rush-only`` can replace it."""
-    from pipelines.bench.report import table
+    from tooling.bench.report import table
 
     out = [RUSH_BEGIN, "## Monday 08:00: many users at once", ""]
     if date:
@@ -475,7 +475,7 @@ def merge(markdown: str, section: str) -> str:
     return markdown.rstrip("\n") + "\n\n" + section
 
 
-# --- python -m pipelines.bench --rush-only ------------------------------------------------------
+# --- python -m tooling.bench --rush-only ------------------------------------------------------
 
 
 def rush_only(bench: Any, args: Any, argv: list[str] | None) -> int:
@@ -484,10 +484,10 @@ def rush_only(bench: Any, args: Any, argv: list[str] | None) -> int:
     import sys
     from datetime import datetime
 
-    from pipelines.bench import pipeline as P
-    from pipelines.bench import report as R
-    from pipelines.bench.__main__ import git_commit, superset_target
-    from pipelines.bench.superset import bootstrap, start_server
+    from tooling.bench import pipeline as P
+    from tooling.bench import report as R
+    from tooling.bench.__main__ import git_commit, superset_target
+    from tooling.bench.superset import bootstrap, start_server
 
     spec = superset_target(args.specs, args.superset_on)
     home = P.Home(args.workdir / f"rush-{spec.name}")
@@ -511,7 +511,7 @@ def rush_only(bench: Any, args: Any, argv: list[str] | None) -> int:
     rush["dataset"] = spec.name
     if not args.keep:
         shutil.rmtree(home.root, ignore_errors=True)
-    command = "python -m pipelines.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m tooling.bench " + " ".join(argv if argv is not None else sys.argv[1:])
     when = datetime.now().astimezone().isoformat(timespec="seconds")
     section = render(rush, date=when, command=command, commit=git_commit())
     args.out.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.bench.procmon import MB, Watched, run_watched
 from pipelines.config import CONTRACT_PATH, DBT_PROJECT_DIR, REPO_ROOT
+from tooling.bench.procmon import MB, Watched, run_watched
 
 PYTHON = Path(sys.executable)
 BENCH_PII_KEY = "lastmile-bench-only-pii-key"

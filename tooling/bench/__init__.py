@@ -1,4 +1,4 @@
-"""``make bench``: Lastmile's benchmark (``python -m pipelines.bench``; see ``__main__``).
+"""``make bench``: Lastmile's benchmark (``python -m tooling.bench``; see ``__main__``).
 
 Modules: ``volume`` (synthetic sales logs and the daily increment), ``procmon`` (process-tree
 memory from /proc), ``pipeline`` (run the pipeline in a dataset's home, phase times from the

@@ -33,9 +33,9 @@ from typing import Any
 import requests
 import yaml
 
-from pipelines.bench.procmon import stop_tree
-from pipelines.bench.stats import summarize
 from pipelines.config import REPO_ROOT
+from tooling.bench.procmon import stop_tree
+from tooling.bench.stats import summarize
 
 DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 BUNDLE_DIR = DASHBOARDS_DIR / "bundle"
@@ -523,7 +523,7 @@ def measure(
     rush_users: int = 0,
 ) -> dict:
     """Bootstrap, serve, measure, stop. Returns the ``superset`` section of the report; with
-    ``rush_users``, also the Monday-morning rush (pipelines/bench/rush.py) on the same server."""
+    ``rush_users``, also the Monday-morning rush (tooling/bench/rush.py) on the same server."""
     logs.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     bootstrap(home, serve_db, logs / "bootstrap.log")
@@ -532,7 +532,7 @@ def measure(
     server = start_server(home, serve_db, logs / "superset-server.log")
     try:
         out["server_start_s"] = server.started_s
-        from pipelines.bench import rush
+        from tooling.bench import rush
 
         out["server_size"] = rush.server_size(server.log_path)
         drill = next(board for board in boards if board.slug == DRILL_SLUG)

@@ -1,10 +1,10 @@
 """``make bench``: how fast Lastmile builds, refreshes and answers, on this machine.
 
-    python -m pipelines.bench [--datasets scale1,scale10,sales10m] [--sales-logs 10000000]
+    python -m tooling.bench [--datasets scale1,scale10,sales10m] [--sales-logs 10000000]
         [--skip-superset] [--workdir DIR] [--out docs/]
-    python -m pipelines.bench --ingest-only [--ingest-clean-rows 1000000] [--sales-logs …]
+    python -m tooling.bench --ingest-only [--ingest-clean-rows 1000000] [--sales-logs …]
 
-First the ingestion phase alone (``pipelines/bench/ingest.py``): a clean 1M-row CSV ingested
+First the ingestion phase alone (``tooling/bench/ingest.py``): a clean 1M-row CSV ingested
 against ``pl.read_csv`` of the same file, and 10M sales logs through ``python -m pipelines.ingest``
 (time and peak memory); ``--ingest-only`` runs just that and writes its section into the existing
 ``benchmarks.md`` / ``benchmarks.json`` (the rest of the report is left as it was),
@@ -15,7 +15,7 @@ generate it, run the full build (``python -m pipelines.run --full-refresh``), la
 (sales logs and WeCom messages, an average day's volume each), run the daily incremental refresh
 (``python -m pipelines.run``), then run it once more with nothing new. On the Superset dataset
 (scale 1 by default): drill-path chart-data latency and board draw times in Chromium, and the
-landing → boards latency through the sensor when ``pipelines.daemon`` provides it. Prints the
+landing → boards latency through the sensor when ``tooling.daemon`` provides it. Prints the
 report and writes ``benchmarks.md`` and ``benchmarks.json`` into ``--out``.
 """
 
@@ -36,12 +36,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipelines.bench import pipeline as P
-from pipelines.bench import report as R
-from pipelines.bench import volume as V
-from pipelines.bench.machine import machine_info, software_versions
-from pipelines.bench.procmon import MB, meminfo
 from pipelines.config import REPO_ROOT, load_settings
+from tooling.bench import pipeline as P
+from tooling.bench import report as R
+from tooling.bench import volume as V
+from tooling.bench.machine import machine_info, software_versions
+from tooling.bench.procmon import MB, meminfo
 
 DEFAULT_DATASETS = "scale1,scale10,sales10m"
 SAMPLE_SEED = 42
@@ -188,7 +188,7 @@ class Bench:
             return (
                 f"{company}, its {generated['sales_logs'] - generated['synthetic_sales_logs']:,} "
                 f"sales logs topped up with {generated['synthetic_sales_logs']:,} synthetic ones "
-                f"(pipelines/bench/volume.py, seed {VOLUME_SEED}) to "
+                f"(tooling/bench/volume.py, seed {VOLUME_SEED}) to "
                 f"{generated['sales_logs']:,}"
             )
         return company
@@ -258,7 +258,7 @@ class Bench:
         return out
 
     def superset(self, home: P.Home, spec: DatasetSpec) -> dict[str, Any]:
-        from pipelines.bench import superset as S
+        from tooling.bench import superset as S
 
         self.log(f"{spec.name}: Superset: bootstrap, drill-path chart data, boards in Chromium …")
         try:
@@ -332,18 +332,18 @@ def size_limit(run: dict[str, Any]) -> str | None:
 
 
 def landing_latency(home: P.Home, args: argparse.Namespace) -> dict[str, Any]:
-    """Landing → boards latency through the sensor, measured by ``pipelines.daemon``: it starts
+    """Landing → boards latency through the sensor, measured by ``tooling.daemon``: it starts
     the real dagster-daemon on this home, waits until the sensor has seen the landing folder as
     it is and no run is in progress, drops a new CRM sales-log file and times until the served
     DuckDB shows it (sensor wait, queue, ingestion, dbt, checks, publish)."""
     if args.skip_landing_latency:
         return {"status": "not measured", "reason": "--skip-landing-latency"}
     try:
-        from pipelines.daemon import measure_landing_latency
+        from tooling.daemon import measure_landing_latency
     except ImportError as exc:
         return {
             "status": "not measured",
-            "reason": f"pipelines.daemon.measure_landing_latency is not available ({exc})",
+            "reason": f"tooling.daemon.measure_landing_latency is not available ({exc})",
         }
     import inspect
     from dataclasses import asdict, is_dataclass
@@ -372,9 +372,7 @@ def landing_latency(home: P.Home, args: argparse.Namespace) -> dict[str, Any]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     settings = load_settings()
-    p = argparse.ArgumentParser(
-        prog="python -m pipelines.bench", description=__doc__.split("\n")[0]
-    )
+    p = argparse.ArgumentParser(prog="python -m tooling.bench", description=__doc__.split("\n")[0])
     p.add_argument("--datasets", default=DEFAULT_DATASETS, help=f"default {DEFAULT_DATASETS}")
     p.add_argument("--sales-logs", type=int, default=10_000_000, help="sales-log rows (sales10m)")
     p.add_argument(
@@ -446,7 +444,7 @@ def superset_target(specs: list[DatasetSpec], wanted: str) -> DatasetSpec | None
 
 
 def ingestion_phase(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
-    from pipelines.bench import ingest as I
+    from tooling.bench import ingest as I
 
     return I.measure(
         args.workdir / "ingestion",
@@ -474,7 +472,7 @@ def ingest_only(bench: Bench, args: argparse.Namespace, argv: list[str] | None) 
     )
     if not args.keep:
         shutil.rmtree(args.workdir / "ingestion", ignore_errors=True)
-    command = "python -m pipelines.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m tooling.bench " + " ".join(argv if argv is not None else sys.argv[1:])
     section = R.render_ingestion(
         ingestion,
         date=datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -504,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ingest_only:
         return ingest_only(bench, args, argv)
     if args.rush_only:
-        from pipelines.bench.rush import rush_only
+        from tooling.bench.rush import rush_only
 
         return rush_only(bench, args, argv)
     started = time.perf_counter()
@@ -512,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     target = None if args.skip_superset else superset_target(args.specs, args.superset_on)
     results: dict[str, Any] = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": "python -m pipelines.bench "
+        "command": "python -m tooling.bench "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "commit": git_commit(),
         "machine": machine_info(),

@@ -19,7 +19,7 @@ BOARD_MS = 3000.0
 INGEST_RATIO = 3.0
 INGEST_10M_S = 60.0
 INGEST_10M_MB = 2048.0
-INGESTION_BEGIN = "<!-- ingestion: begin (python -m pipelines.bench --ingest-only) -->"
+INGESTION_BEGIN = "<!-- ingestion: begin (python -m tooling.bench --ingest-only) -->"
 INGESTION_END = "<!-- ingestion: end -->"
 MET, NOT_MET, NOT_MEASURED = "met", "not met", "not measured"
 
@@ -113,7 +113,7 @@ def targets(results: dict) -> list[dict[str, Any]]:
         reason = superset.get("boards_skipped") or superset.get("skipped", "")
         rows.append(_not_measured("each board drawn ≤ 3 s", reason))
     if superset.get("rush"):
-        from pipelines.bench import rush
+        from tooling.bench import rush
 
         rows += rush.targets(superset["rush"])
     return rows
@@ -606,7 +606,7 @@ def render_markdown(results: dict) -> str:
         )
 
     if superset.get("rush"):
-        from pipelines.bench import rush
+        from tooling.bench import rush
 
         out += ["", rush.render(dict(superset["rush"], dataset=superset.get("dataset"))).rstrip()]
 
