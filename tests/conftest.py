@@ -132,3 +132,15 @@ def served_db(pipeline_run: PipelineRun) -> Path:
     """The published, read-only DuckDB file the dashboards read."""
     assert pipeline_run.result.success, "the pipeline run failed: see test_pipeline_run"
     return pipeline_run.settings.serve_db
+
+
+@pytest.fixture(scope="module")
+def mart(served_db: Path):
+    """A read-only connection to the served file, one per test module."""
+    import duckdb
+
+    conn = duckdb.connect(str(served_db), read_only=True)
+    try:
+        yield conn
+    finally:
+        conn.close()

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pytest
 
 # people and the day from which they are gone (left) or the day before which they were not there
 ROSTER = "(select rep_id, squad_id, hired_date, left_date from marts.dim_sales_staff)"
-
-
-@pytest.fixture(scope="module")
-def mart(served_db):
-    conn = duckdb.connect(str(served_db), read_only=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -79,15 +79,6 @@ def raw(pipeline_run):
         conn.close()
 
 
-@pytest.fixture(scope="module")
-def mart(served_db):
-    conn = duckdb.connect(str(served_db), read_only=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
 def _response_agility(raw) -> dict[str, float | None]:
     reps = {r["rep_id"] for r in raw["reps"]}
     squad_reps = {r["rep_id"] for r in raw["reps"] if r["squad_id"] == SQUAD}

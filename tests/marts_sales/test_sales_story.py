@@ -5,17 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
-
-
-@pytest.fixture(scope="module")
-def mart(served_db):
-    conn = duckdb.connect(str(served_db), read_only=True)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def _story(pipeline_run) -> dict:
