@@ -2,7 +2,7 @@
     against their targets: every scope and month, the metrics themselves from one intermediate
     model each (int_validation_response_agility, int_validation_process_compliance,
     int_validation_knowledge_reuse; a scope and month without leads or opportunities gets zero
-    counts and no rate). See _sales__models.yml for every rule. -#}
+    counts and no rate). See _fct_sales_validation_metrics.yml for every rule. -#}
 with
 
 months as (
