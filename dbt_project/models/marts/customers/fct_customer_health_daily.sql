@@ -1,7 +1,7 @@
 {#- Customer health (客户健康度), one row per active customer per day from the first evaluated
     day to the evaluation day, each as of the end of its day. Thresholds, windows and weights:
     the rule_parameters / health_indicators / decision_roles / meeting_types seeds (see
-    _customers__models.yml).
+    _fct_customer_health_daily.yml).
     Incremental (a large history): a run recomputes whole days from `incremental_lookback_days`
     before the latest day built to the evaluation day (delete+insert by day), and deletes the days
     after the evaluation day (a run evaluating an earlier day than the last build); a full
