@@ -167,15 +167,22 @@ screenshots: system-deps setup
 	LASTMILE_DBT_TARGET=ci LASTMILE_README_SCREENSHOTS=docs/screenshots .venv/bin/pytest \
 		tests/dashboards/test_browser.py -k each_role_sees_every_chart
 
+# SQLFluff lints what dbt compiles (dbt templater, ci target): on a scratch DuckDB file, so a
+# running build's lock is never in the way, with a lint-only key (no identifier is hashed).
+SQLFLUFF_ENV = LASTMILE_DBT_TARGET=ci LASTMILE_BUILD_DB=$(LASTMILE_HOME)/lint/scratch.duckdb \
+	LASTMILE_PII_KEY=lint-only-not-a-secret
+
 lint: setup
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
-	cd dbt_project && ../.venv/bin/sqlfluff lint models $$(ls -d tests 2>/dev/null)
+	@mkdir -p $(LASTMILE_HOME)/lint
+	cd dbt_project && $(SQLFLUFF_ENV) ../.venv/bin/sqlfluff lint models $$(ls -d tests 2>/dev/null)
 
 format: setup
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
-	cd dbt_project && ../.venv/bin/sqlfluff fix models $$(ls -d tests 2>/dev/null)
+	@mkdir -p $(LASTMILE_HOME)/lint
+	cd dbt_project && $(SQLFLUFF_ENV) ../.venv/bin/sqlfluff fix models $$(ls -d tests 2>/dev/null)
 
 # The dbt docs site as one self-contained page for analysts (needs a built warehouse: make demo).
 # Compiled with a placeholder PII key, so the page never shows the real one.

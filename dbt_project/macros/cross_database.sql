@@ -1,26 +1,22 @@
-{#- Date and text helpers that must differ between engines: dbt's own cross-database macros
-    when dbt renders; a DuckDB stand-in when SQLFluff's plain jinja templater (which has no `dbt`
-    namespace) lints. Every model uses these, never an engine's own function. -#}
+{#- Date and text helpers that must differ between engines: dbt's own cross-database macros, or
+    adapter.dispatch to a duckdb__ / spark__ version. Every model uses these, never an engine's
+    own function. SQLFluff lints what dbt compiles (its dbt templater), so nothing here has a
+    linter-only branch. -#}
 
 {% macro lm_datediff(first, second, part) -%}
-    {%- if dbt is defined -%}{{ dbt.datediff(first, second, part) }}
-    {%- else -%}date_diff('{{ part }}', {{ first }}, {{ second }}){%- endif -%}
+    {{ dbt.datediff(first, second, part) }}
 {%- endmacro %}
 
 {% macro lm_dateadd(part, amount, column) -%}
-    {%- if dbt is defined -%}{{ dbt.dateadd(part, amount, column) }}
-    {%- else -%}date_add({{ column }}, to_days(cast({{ amount }} as integer))){%- endif -%}
+    {{ dbt.dateadd(part, amount, column) }}
 {%- endmacro %}
 
 {% macro lm_date_trunc(part, column) -%}
-    {%- if dbt is defined -%}{{ dbt.date_trunc(part, column) }}
-    {%- else -%}date_trunc('{{ part }}', {{ column }}){%- endif -%}
+    {{ dbt.date_trunc(part, column) }}
 {%- endmacro %}
 
 {% macro lm_listagg(measure, delimiter, order_by) -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('lm_listagg', 'lastmile')(measure, delimiter, order_by)) }}
-    {%- else -%}string_agg({{ measure }}, {{ delimiter }} {{ order_by }}){%- endif -%}
+    {{ return(adapter.dispatch('lm_listagg', 'lastmile')(measure, delimiter, order_by)) }}
 {%- endmacro %}
 
 {% macro default__lm_listagg(measure, delimiter, order_by) -%}
@@ -34,9 +30,7 @@
 
 {#- Minutes from one timestamp to another, to the second. -#}
 {% macro minutes_between(start_expression, end_expression) -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('minutes_between', 'lastmile')(start_expression, end_expression)) }}
-    {%- else -%}{{ return(default__minutes_between(start_expression, end_expression)) }}{%- endif -%}
+    {{ return(adapter.dispatch('minutes_between', 'lastmile')(start_expression, end_expression)) }}
 {%- endmacro %}
 
 {% macro default__minutes_between(start_expression, end_expression) -%}
@@ -56,24 +50,20 @@
 {#- A date's month as text, 'YYYY-MM': a filter value that reads the same in every engine and in
     Superset (whose select filter on a DATE column fails on DuckDB). -#}
 {% macro year_month(date_expression) -%}
-    {%- if dbt is defined -%}
-        {{ dbt.concat([
-            "cast(extract(year from " ~ date_expression ~ ") as " ~ dbt.type_string() ~ ")",
-            "'-'",
-            "lpad(cast(extract(month from " ~ date_expression ~ ") as "
-                ~ dbt.type_string() ~ "), 2, '0')"
-        ]) }}
-    {%- else -%}strftime({{ date_expression }}, '%Y-%m'){%- endif -%}
+    {{ dbt.concat([
+        "cast(extract(year from " ~ date_expression ~ ") as " ~ dbt.type_string() ~ ")",
+        "'-'",
+        "lpad(cast(extract(month from " ~ date_expression ~ ") as "
+            ~ dbt.type_string() ~ "), 2, '0')"
+    ]) }}
 {%- endmacro %}
 
 {#- Engine-specific SQL behind adapter.dispatch (LASTMILE_ENGINE: duckdb or spark). Each macro has
-    a duckdb__ and a spark__ version; SQLFluff's plain jinja templater (no `adapter`) lints the
-    DuckDB one. -#}
+    a duckdb__ and a spark__ version. -#}
 
 {#- The text type in casts: DuckDB's varchar; Spark rejects varchar without a length. -#}
 {% macro lm_type_string() -%}
-    {%- if adapter is defined -%}{{ return(adapter.dispatch('lm_type_string', 'lastmile')()) }}
-    {%- else -%}{{ return('varchar') }}{%- endif -%}
+    {{ return(adapter.dispatch('lm_type_string', 'lastmile')()) }}
 {%- endmacro %}
 
 {% macro default__lm_type_string() -%}{{ return(dbt.type_string()) }}{%- endmacro %}
@@ -86,9 +76,7 @@
     denominator` is a double on DuckDB, but a decimal capped at scale 6 on Spark (then rounded
     again by a later cast), so Spark divides as double. -#}
 {% macro lm_ratio(numerator, denominator) -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('lm_ratio', 'lastmile')(numerator, denominator)) }}
-    {%- else -%}{{ return(duckdb__lm_ratio(numerator, denominator)) }}{%- endif -%}
+    {{ return(adapter.dispatch('lm_ratio', 'lastmile')(numerator, denominator)) }}
 {%- endmacro %}
 
 {% macro default__lm_ratio(numerator, denominator) -%}
@@ -107,12 +95,8 @@
     takes Java regex, back-references as $1, backslashes escaped in literals, and no 'g' flag (its
     third argument is a position). -#}
 {% macro lm_regexp_replace_all(expression, pattern, replacement) -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('lm_regexp_replace_all', 'lastmile')(
-            expression, pattern, replacement)) }}
-    {%- else -%}
-        {{ return(duckdb__lm_regexp_replace_all(expression, pattern, replacement)) }}
-    {%- endif -%}
+    {{ return(adapter.dispatch('lm_regexp_replace_all', 'lastmile')(
+        expression, pattern, replacement)) }}
 {%- endmacro %}
 
 {% macro default__lm_regexp_replace_all(expression, pattern, replacement) -%}
@@ -155,9 +139,7 @@
 {#- The strategy of the incremental large facts: delete+insert on DuckDB; on Spark (plain Parquet
     tables, no DELETE) insert_overwrite of whole partitions (lm_incremental_partition_by). -#}
 {% macro lm_incremental_strategy() -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('lm_incremental_strategy', 'lastmile')()) }}
-    {%- else -%}{{ return('delete+insert') }}{%- endif -%}
+    {{ return(adapter.dispatch('lm_incremental_strategy', 'lastmile')()) }}
 {%- endmacro %}
 
 {% macro default__lm_incremental_strategy() -%}{{ return('delete+insert') }}{%- endmacro %}
@@ -167,9 +149,7 @@
 {#- The partition column of an incremental fact on engines that overwrite partitions (Spark):
     none on DuckDB. -#}
 {% macro lm_incremental_partition_by(column) -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('lm_incremental_partition_by', 'lastmile')(column)) }}
-    {%- else -%}{{ return(none) }}{%- endif -%}
+    {{ return(adapter.dispatch('lm_incremental_partition_by', 'lastmile')(column)) }}
 {%- endmacro %}
 
 {% macro default__lm_incremental_partition_by(column) -%}{{ return(none) }}{%- endmacro %}

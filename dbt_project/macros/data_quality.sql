@@ -9,11 +9,7 @@
 {#- A JSON array of strings (the audit's unknown_columns, warnings) as text joined by `、`;
     null when the array is empty or null. -#}
 {% macro json_string_list(column) -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('json_string_list', 'lastmile')(column)) }}
-    {%- else -%}
-        {{ return(duckdb__json_string_list(column)) }}
-    {%- endif -%}
+    {{ return(adapter.dispatch('json_string_list', 'lastmile')(column)) }}
 {%- endmacro %}
 
 {% macro default__json_string_list(column) -%}

@@ -6,8 +6,6 @@
     is_known_on_evaluation_date(). -#}
 
 {% macro evaluation_date_text() -%}
-    {#- SQLFluff's plain jinja templater has no dbt context: any fixed day will do for linting -#}
-    {%- if modules is not defined -%}{{ return('2000-01-01') }}{%- endif -%}
     {%- set value = var('evaluation_date', none) or env_var('LASTMILE_AS_OF', '') -%}
     {%- if not value -%}
         {%- set zone = modules.pytz.timezone(var('reporting_time_zone')) -%}

@@ -2,11 +2,7 @@
 
 {#- First element of a JSON array held as text (WeCom's tolist). -#}
 {% macro json_array_first(column) -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('json_array_first', 'lastmile')(column)) }}
-    {%- else -%}
-        {{ return(duckdb__json_array_first(column)) }}
-    {%- endif -%}
+    {{ return(adapter.dispatch('json_array_first', 'lastmile')(column)) }}
 {%- endmacro %}
 
 {% macro default__json_array_first(column) -%}
@@ -30,22 +26,6 @@
 {%- endmacro %}
 
 {% macro sales_seeded_hash(seed, column) -%}
-    {%- if dbt is defined -%}{{ dbt.hash(dbt.concat([seed, "'|'", column])) }}
-    {%- else -%}md5(concat({{ seed }}, '|', {{ column }})){%- endif -%}
+    {{ dbt.hash(dbt.concat([seed, "'|'", column])) }}
 {%- endmacro %}
 
-{#- Reporting months (`date_month`) from the month of the first opportunity to the evaluation
-    day's month, both included. -#}
-{% macro sales_month_spine(opportunities) -%}
-    {%- if dbt is defined -%}
-        {{ dbt.date_spine(
-            'month',
-            "(select cast(" ~ dbt.date_trunc('month', 'min(created_at)') ~ " as date) from "
-                ~ opportunities ~ ")",
-            "cast(" ~ dbt.dateadd('month', 1, dbt.date_trunc('month', evaluation_date()))
-                ~ " as date)"
-        ) }}
-    {%- else -%}
-        select cast('2026-01-01' as date) as date_month
-    {%- endif -%}
-{%- endmacro %}

@@ -2,11 +2,7 @@
     a mainland mobile number or a WeCom id: mask_identifiers_in_text keeps a mobile's first 3 and
     last 4 digits (as mask_phone does) and replaces WeCom user ids (wm…/wo…) by ***. -#}
 {% macro mask_identifiers_in_text(column) -%}
-    {%- if adapter is defined -%}
-        {{ return(adapter.dispatch('mask_identifiers_in_text', 'lastmile')(column)) }}
-    {%- else -%}
-        {{ return(duckdb__mask_identifiers_in_text(column)) }}
-    {%- endif -%}
+    {{ return(adapter.dispatch('mask_identifiers_in_text', 'lastmile')(column)) }}
 {%- endmacro %}
 
 {% macro default__mask_identifiers_in_text(column) -%}

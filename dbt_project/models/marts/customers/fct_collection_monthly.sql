@@ -39,7 +39,7 @@ months as (
     select distinct
         {{ month_start('spine.date_day') }} as month_start
     from (
-        {{ customer_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
+        {{ lm_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
     ) as spine
 ),
 

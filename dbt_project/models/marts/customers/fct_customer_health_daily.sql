@@ -100,7 +100,7 @@ bounds as (
 ),
 
 all_days as (
-    {{ customer_date_spine('bounds', 'bounds.first_evaluated_date', 'bounds.evaluation_date') }}
+    {{ lm_date_spine('bounds', 'bounds.first_evaluated_date', 'bounds.evaluation_date') }}
 ),
 
 recompute_from as (

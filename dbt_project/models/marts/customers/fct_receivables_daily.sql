@@ -34,7 +34,7 @@ bounds as (
 ),
 
 days as (
-    {{ customer_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
+    {{ lm_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
 ),
 
 payments_running as (

@@ -170,7 +170,7 @@ final as (
         {{ week_label('log_counts.week_start') }} as week_label,
         cast(
             floor(
-                {{ lm_datediff('log_counts.week_start', 'evaluation.evaluation_date', 'day') }} / 7
+                {{ lm_datediff('log_counts.week_start', 'evaluation.evaluation_date', 'day') }} / 7  -- noqa: LT05
             )
             as integer
         ) as weeks_before_as_of,
