@@ -1,9 +1,10 @@
 """Landing → boards through the real Dagster daemon, in one daemon session.
 
-1. The daemon's first tick: the landing sensor has no cursor yet, sees every file as new and
-   launches a run. Its worker (and its dbt process) is SIGKILLed during the dbt build, while it
-   holds the ``duckdb_build`` pool slot: the run must be marked failed, the served file stay as
-   it was, and run monitoring must free the slot, or every later run would queue forever.
+1. The daemon's first tick: the landing sensor has no cursor yet, sees every file as new and,
+   the warehouse having no record of a publish, launches a run. Its worker (and its dbt
+   process) is SIGKILLed during the dbt build, while it holds the ``duckdb_build`` pool slot:
+   the run must be marked failed, the served file stay as it was, and run monitoring must free
+   the slot, or every later run would queue forever.
 2. Right away a new CRM sales-log file lands: the sensor's next run brings its row into
    ``marts.fct_sales_log_compliance`` in the served file within a generous bound, the row passes
    the landing contract, and the served file stays readable with the same tables throughout.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.changes import published_state_path
 from pipelines.config import load_settings
 from pipelines.jobs import DBT_ASSETS_NAME
 from tooling.daemon import (
@@ -65,6 +67,9 @@ def daemon_env(served_db, tmp_path) -> dict[str, str]:
     shutil.copytree(settings.landing_dir, home / "landing")
     shutil.copytree(settings.warehouse_dir, home / "warehouse")  # with its state files
     env = home_env(home)
+    # no record of what the copy was published from: the first tick's run has work to do (with
+    # the session's record, the sensor would rightly find nothing new and skip the tick)
+    published_state_path(load_settings(env)).unlink(missing_ok=True)
     prepare_instance(env)
     return env
 
