@@ -137,7 +137,9 @@ generate: setup
 			--end $(SAMPLE_END) --out $(LASTMILE_HOME)/landing; \
 	fi
 
-pipeline: parse
+# LASTMILE_ENGINE=spark make demo: the same job with dbt on Spark (docs/scale-out.md), so the spark
+# extra (pyspark, dbt-spark) and Java 17 first
+pipeline: parse $(if $(filter spark,$(LASTMILE_ENGINE)),spark-system-deps .venv/.synced-spark)
 	$(PY) -m pipelines.run
 
 superset: setup

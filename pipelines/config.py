@@ -37,6 +37,16 @@ class Settings:
         the raw tables, the Thrift Server's PID file and logs (``make spark-up``)."""
         return self.home / "spark"
 
+    @property
+    def spark_lake_dir(self) -> Path:
+        """The raw tables as Parquet (``<schema>/<table>.parquet``) that dbt on Spark reads."""
+        return self.spark_dir / "lake"
+
+    @property
+    def spark_export_dir(self) -> Path:
+        """The models dbt on Spark writes back as Parquet folders (``<schema>/<model>/``)."""
+        return self.spark_dir / "export"
+
 
 def pii_key(settings: Settings, env: dict[str, str] | None = None) -> str:
     """The key that hashes personal identifiers: ``LASTMILE_PII_KEY``, or one generated once per
@@ -67,9 +77,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         landing_dir=_path(env, "LASTMILE_LANDING_DIR", home / "landing"),
         build_db=_path(env, "LASTMILE_BUILD_DB", home / "warehouse" / "build.duckdb"),
         serve_db=_path(env, "LASTMILE_SERVE_DB", home / "warehouse" / "lastmile.duckdb"),
-        dbt_target=env.get("LASTMILE_DBT_TARGET", "dev"),
+        dbt_target=dbt_target(env),
         engine=engine(env),
     )
+
+
+def dbt_target(env: dict[str, str]) -> str:
+    """The output of ``profiles.yml`` dbt builds with: ``spark`` whenever
+    ``LASTMILE_ENGINE=spark`` (the only Spark output; the Makefile's default ``dev`` is DuckDB),
+    else ``LASTMILE_DBT_TARGET`` (default ``dev``)."""
+    if engine(env) == "spark":
+        return "spark"
+    return env.get("LASTMILE_DBT_TARGET", "dev")
 
 
 def engine(env: dict[str, str] | None = None) -> str:

@@ -3,10 +3,12 @@
 The PyPI ``pyspark`` wheel (``make spark-setup``) holds the whole engine and its Thrift Server. Both
 ways of running it locally share one catalog under ``$LASTMILE_HOME/spark``: the settings file
 ``conf/spark-defaults.conf`` (written here), the Derby metastore, the tables' warehouse folder and
-the Parquet lake the raw tables are read from.
+the Parquet lake the raw tables are read from and the folder of the models written back.
 
-- in-process (dbt-spark ``method: session``, CI and one machine): :func:`session`, then
-  :func:`dbt_build` in the same process so dbt-spark reuses that session;
+- in-process (dbt-spark ``method: session``, ``LASTMILE_ENGINE=spark``'s default): dbt-spark
+  starts Spark inside the dbt process the Dagster dbt step runs, reading these settings through
+  ``SPARK_CONF_DIR`` (``pipelines.resources.SparkWarehouse``); :func:`session` opens one in this
+  process to look at the catalog by hand (never while a build runs);
 - a Spark Thrift Server on 127.0.0.1 (``make spark-up`` / ``make spark-down``; dbt-spark
   ``method: thrift``; Superset's ``hive://``).
 
@@ -19,10 +21,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
+from pipelines.config import Settings, load_settings
 
 
 def spark_defaults(settings: Settings) -> dict[str, str]:
@@ -42,6 +43,9 @@ def spark_defaults(settings: Settings) -> dict[str, str]:
         # rather than as TIMESTAMP_NTZ
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.parquet.inferTimestampNTZ.enabled": "false",
+        # Parquet written by Spark (dbt's exported models) holds UTC instants in microseconds,
+        # not the legacy INT96
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         # incremental facts: insert_overwrite replaces only the partitions the increment holds
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         # small data on few cores: few shuffle partitions, no web UI
@@ -75,69 +79,11 @@ def session(settings: Settings | None = None):
     return spark
 
 
-def register_lake(spark, lake_dir: Path) -> list[str]:
-    """Register every ``<lake>/<schema>/<table>`` Parquet folder or file as the Spark table
-    ``<schema>.<table>`` (the names dbt's sources use); return the tables registered."""
-    tables = []
-    for schema_dir in sorted(p for p in Path(lake_dir).iterdir() if p.is_dir()):
-        spark.sql(f"create database if not exists `{schema_dir.name}`")
-        for path in sorted(schema_dir.iterdir()):
-            name = path.name.removesuffix(".parquet")
-            qualified = f"`{schema_dir.name}`.`{name}`"
-            spark.sql(f"drop table if exists {qualified}")
-            spark.sql(f"create table {qualified} using parquet location '{path.resolve()}'")
-            tables.append(f"{schema_dir.name}.{name}")
-    return tables
-
-
-def dbt_build(args: list[str], target_path: Path | None = None) -> object:
-    """``dbt <args> --target spark`` in this process (so a ``session`` target reuses
-    :func:`session`'s Spark); return dbt's result, raising when dbt could not run."""
-    from dbt.cli.main import dbtRunner
-
-    cli = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    cli += ["--target", "spark"]
-    if target_path is not None:
-        cli += ["--target-path", str(target_path)]
-    result = dbtRunner().invoke(cli)
-    if result.exception is not None:
-        raise result.exception
-    return result
-
-
-def export_schema(spark, schema: str, out_dir: Path) -> list[str]:
-    """Write every table of a Spark schema as the Parquet folder ``<out_dir>/<table>/``
-    (timestamps as microseconds since the epoch in UTC, not Spark's legacy INT96)."""
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    names = [row.tableName for row in spark.sql(f"show tables in `{schema}`").collect()]
-    for name in names:
-        frame = spark.table(f"`{schema}`.`{name}`").coalesce(1)
-        frame.write.mode("overwrite").parquet(str(out_dir / name))
-    return names
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["conf", "build"])
-    parser.add_argument("--lake", type=Path, help="build: Parquet lake of the raw tables")
-    parser.add_argument("--target-path", type=Path, help="build: dbt's target folder")
-    parser.add_argument("--export-marts", type=Path, help="build: write the marts here")
-    parser.epilog = "build: dbt's arguments after -- (default: build)"
-    argv = list(sys.argv[1:] if argv is None else argv)
-    dbt_args = argv[argv.index("--") + 1 :] if "--" in argv else []
-    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
-    settings = load_settings()
-    if args.command == "conf":
-        print(write_conf(settings))
-        return
-    spark = session(settings)
-    tables = register_lake(spark, args.lake or settings.spark_dir / "lake")
-    print(f"registered {len(tables)} raw tables")
-    result = dbt_build(dbt_args or ["build"], target_path=args.target_path)
-    if args.export_marts is not None:
-        names = export_schema(spark, "marts", args.export_marts)
-        print(f"exported {len(names)} marts to {args.export_marts}")
-    raise SystemExit(0 if result.success else 1)
+    parser.add_argument("command", choices=["conf"])
+    parser.parse_args(argv)
+    print(write_conf(load_settings()))
 
 
 if __name__ == "__main__":

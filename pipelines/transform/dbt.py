@@ -29,7 +29,8 @@ from pipelines.evaluation import (
     evaluation_tags,
 )
 from pipelines.jobs import DBT_ASSETS_NAME
-from pipelines.resources import BUILD_DB_POOL
+from pipelines.publish import PUBLISHED_SCHEMAS
+from pipelines.resources import BUILD_DB_POOL, Warehouse, relations_read_after_build
 from pipelines.rules import validate_rules
 
 
@@ -155,12 +156,23 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         dagster_dbt_translator=LastmileTranslator(),
     )
     def lastmile_dbt(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        config: DbtBuildConfig,
+        warehouse: Warehouse,
     ):
         validate_rules()  # a malformed business rule stops here, naming file, row and value
         settings = load_settings()
-        for name, value in dbt_env(settings).items():
+        engine = warehouse.engine()
+        manifest = json.loads(Path(project.manifest_path).read_text(encoding="utf-8"))
+        # what the steps after dbt read (the engines other than DuckDB write them back)
+        relations = relations_read_after_build(manifest, PUBLISHED_SCHEMAS)
+        for name, value in {**dbt_env(settings), **engine.dbt_env(relations)}.items():
             os.environ[name] = value
+        if engine.name != "duckdb":  # DuckDB builds in the file itself: nothing to stage
+            with warehouse.connect(read_only=True) as conn:
+                staged = engine.before_build(conn)
+            context.log.info(f"{engine.name}: {len(staged)} raw tables written to its lake")
         evaluation_date = evaluation_date_of_run(context.run.tags)
         if not context.run.tags.get(EVALUATION_TAG):
             # a run launched without the tag (from the UI): record the day it evaluates
@@ -173,6 +185,10 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         invocation = dbt.cli(dbt_build_args(evaluation_date, reason), context=context)
         for event in invocation.stream():
             yield with_evaluation_date(event, evaluation_date)
+        if engine.name != "duckdb":
+            with warehouse.connect() as conn:
+                loaded = engine.after_build(conn, relations)
+            context.log.info(f"{engine.name}: {len(loaded)} models loaded into the build file")
         whole_project = context.selected_asset_keys == set(context.assets_def.keys)
         if reason and whole_project and invocation.is_successful():
             record_full_rebuild(settings, fingerprint)

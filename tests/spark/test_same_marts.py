@@ -1,10 +1,13 @@
-"""The same dbt project on DuckDB and on Apache Spark gives the same marts (LASTMILE_ENGINE=spark).
+"""One switch, the same marts: `LASTMILE_ENGINE=spark python -m pipelines.run` (scale-out.md).
 
-A small generated company is ingested with the existing engine into DuckDB and built there with
-dbt (the ci target); its raw tables are exported to a Parquet lake, registered as Spark tables and
-built again with dbt-spark in session mode (Spark in a child process, local[2]). Every mart must
-match: the same rows, exactly for counts, ids, text, dates and times, within 1e-9 for ratios
-(docs/scale-out.md). Needs ``make spark-setup`` (pyspark, dbt-spark) and Java 17.
+A small generated company is run through the whole Dagster job twice, from the same landing
+folder, each in its own LASTMILE_HOME: once with the default engine (dbt on DuckDB, the ci
+target) and once with ``LASTMILE_ENGINE=spark`` (ingestion into the build DuckDB file, its raw
+tables written to the Parquet lake, dbt-spark in session mode in dbt's own process, local[2],
+the marts loaded back, the GX checks, the publish step and the outbox). The served DuckDB files
+the two runs publish must hold the same marts: the same columns and rows, exactly for counts,
+ids, text, dates and times, within 1e-9 for ratios (the freshness board's clock columns aside).
+Needs ``make spark-setup`` (pyspark, dbt-spark) and Java 17.
 """
 
 import datetime as dt
@@ -18,40 +21,49 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT
-from pipelines.extract.quotes import load_patterns, write_wecom_quotes
+from pipelines.config import DBT_PROJECT_DIR
 from tests.conftest import run
 
 pytest.importorskip("pyspark", reason="make spark-setup installs pyspark and dbt-spark")
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+# two whole runs of the job, one of them on Spark (its JVM and ~750 dbt nodes): longer than the
+# suite's default timeout on two loaded cores
+pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(2400)]
 
 # three months of a small company: every mart gets rows, Spark's per-query overhead stays small
 SAMPLE = ["--seed", "7", "--scale", "0.02", "--start", "2026-08-01", "--end", "2026-10-31"]
 AS_OF = "2026-10-31"
 RATIO_TOLERANCE = 1e-9
-BUILD = ["build", "--exclude-resource-type", "test", "unit_test"]
-# columns read off the build's own clock (freshness_checked_at): the two builds run minutes apart
-CLOCK_COLUMNS = {
+# columns read off a clock: the build's (freshness_checked_at) and the ingestion's (when each
+# file was loaded); the two runs ingest and build minutes apart
+CLOCK_COLUMNS = {"ingested_at", "ingested_at_label", "last_loaded_at", "last_loaded_at_label"}
+CLOCK_COLUMNS_OF = {
     "fct_source_freshness": {"checked_at", "hours_since_last_loaded_file", "hours_since_label"},
 }
 
 
-def export_raw_tables(build_db: Path, lake: Path) -> list[str]:
-    """Every raw and ingest table of the DuckDB build file as ``<lake>/<schema>/<table>.parquet``
-    (what the Spark warehouse resource will write itself: issue 17)."""
-    tables = []
-    with duckdb.connect(str(build_db), read_only=True) as conn:
-        rows = conn.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_type = 'BASE TABLE' "
-            "and (table_schema like 'raw\\_%' escape '\\' or table_schema = 'ingest')"
-        ).fetchall()
-        for schema, table in rows:
-            (lake / schema).mkdir(parents=True, exist_ok=True)
-            target = lake / schema / f"{table}.parquet"
-            conn.execute(f'copy "{schema}"."{table}" to \'{target}\' (format parquet)')
-            tables.append(f"{schema}.{table}")
-    return tables
+def engine_env(home: Path, landing: Path, engine: str) -> dict[str, str]:
+    """The environment of one ``python -m pipelines.run`` in its own home (and Dagster
+    instance), reading the shared landing folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LASTMILE_", "DAGSTER_HOME"))}
+    return dict(
+        env,
+        LASTMILE_HOME=str(home),
+        LASTMILE_LANDING_DIR=str(landing),
+        LASTMILE_BUILD_DB=str(home / "warehouse" / "build.duckdb"),
+        LASTMILE_SERVE_DB=str(home / "warehouse" / "lastmile.duckdb"),
+        LASTMILE_PII_KEY="test-only-pii-key",
+        LASTMILE_AS_OF=AS_OF,
+        LASTMILE_SETTLE_SECONDS="0",
+        LASTMILE_DBT_TARGET="ci",  # the DuckDB run's; LASTMILE_ENGINE=spark builds on `spark`
+        LASTMILE_ENGINE=engine,
+        DAGSTER_HOME=str(home / "dagster"),
+    )
+
+
+def run_pipeline(home: Path, landing: Path, engine: str) -> str:
+    env = engine_env(home, landing, engine)
+    run([sys.executable, "-m", "pipelines.instance", "write", env["DAGSTER_HOME"]], env)
+    return run([sys.executable, "-m", "pipelines.run"], env)
 
 
 def normalise(value):
@@ -77,79 +89,77 @@ def mart_rows(conn, relation: str, columns: list[str]) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def built_on_both(tmp_path_factory):
-    home = tmp_path_factory.mktemp("spark_home")
-    env = dict(
-        os.environ,
-        LASTMILE_HOME=str(home),
-        LASTMILE_LANDING_DIR=str(home / "landing"),
-        LASTMILE_BUILD_DB=str(home / "warehouse" / "build.duckdb"),
-        LASTMILE_SERVE_DB=str(home / "warehouse" / "lastmile.duckdb"),
-        LASTMILE_PII_KEY="test-only-pii-key",
-        LASTMILE_AS_OF=AS_OF,
-        LASTMILE_SETTLE_SECONDS="0",
-    )
-    timings = {}
-    started = time.monotonic()
-    run([sys.executable, "-m", "pipelines.sample", *SAMPLE, "--out", str(home / "landing")], env)
-    run([sys.executable, "-m", "pipelines.ingest"], env)
-    with duckdb.connect(env["LASTMILE_BUILD_DB"]) as conn:
-        write_wecom_quotes(conn, load_patterns())
-    timings["sample + ingest"] = time.monotonic() - started
-
-    started = time.monotonic()
-    dbt = str(Path(sys.executable).parent / "dbt")
+def both_engines(tmp_path_factory):
+    root = tmp_path_factory.mktemp("engines")
+    landing = root / "landing"
+    run([sys.executable, "-m", "pipelines.sample", *SAMPLE, "--out", str(landing)])
+    # Dagster loads the dbt assets from the manifest (make parse)
     run(
-        [dbt, *BUILD, "--profiles-dir", ".", "--target", "ci"]
-        + ["--target-path", str(home / "target_duckdb")],
-        dict(env, LASTMILE_DBT_TARGET="ci"),
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--profiles-dir", ".", "--quiet"],
+        dict(engine_env(root / "parse", landing, "duckdb")),
         cwd=DBT_PROJECT_DIR,
     )
-    timings["dbt on DuckDB"] = time.monotonic() - started
-
-    started = time.monotonic()
-    lake = home / "spark" / "lake"
-    export_raw_tables(Path(env["LASTMILE_BUILD_DB"]), lake)
-    spark_marts = home / "spark_marts"
-    run(
-        [sys.executable, "-m", "pipelines.spark_local", "build", "--lake", str(lake)]
-        + ["--target-path", str(home / "target_spark"), "--export-marts", str(spark_marts)]
-        + ["--", *BUILD],
-        dict(env, LASTMILE_ENGINE="spark", LASTMILE_DBT_TARGET="spark"),
-        cwd=REPO_ROOT,
-    )
-    timings["export + dbt on Spark (session)"] = time.monotonic() - started
-    print("timings:", {name: f"{seconds:.0f} s" for name, seconds in timings.items()})
-    yield Path(env["LASTMILE_BUILD_DB"]), spark_marts
-    shutil.rmtree(home / "spark", ignore_errors=True)
+    timings, outputs = {}, {}
+    for engine in ("duckdb", "spark"):
+        started = time.monotonic()
+        outputs[engine] = run_pipeline(root / engine, landing, engine)
+        timings[engine] = time.monotonic() - started
+    print("pipelines.run:", {name: f"{seconds:.0f} s" for name, seconds in timings.items()})
+    yield root, outputs
+    shutil.rmtree(root / "spark" / "spark", ignore_errors=True)
 
 
-def test_every_mart_is_the_same_on_duckdb_and_on_spark(built_on_both):
-    build_db, spark_marts = built_on_both
-    with duckdb.connect(str(build_db), read_only=True) as conn:
+def served(root: Path, engine: str) -> Path:
+    return root / engine / "warehouse" / "lastmile.duckdb"
+
+
+def test_every_mart_is_the_same_on_duckdb_and_on_spark(both_engines):
+    root, _ = both_engines
+    with duckdb.connect(str(served(root, "duckdb")), read_only=True) as conn:
         conn.execute("set TimeZone = 'UTC'")
-        marts = [
-            row[0]
-            for row in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' "
-                "order by 1"
-            ).fetchall()
-        ]
-        assert len(marts) >= 30
-        assert sorted(p.name for p in spark_marts.iterdir()) == marts
-        differences = {}
-        for mart in marts:
-            columns = [
+        conn.execute(f"attach '{served(root, 'spark')}' as spark (read_only)")
+        marts = {
+            catalog: [
                 row[0]
                 for row in conn.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                    [mart],
+                    "select table_name from information_schema.tables "
+                    "where table_catalog = ? and table_schema = 'marts' order by 1",
+                    [catalog],
                 ).fetchall()
-                if row[0] not in CLOCK_COLUMNS.get(mart, set())
             ]
-            on_duckdb = mart_rows(conn, f'marts."{mart}"', columns)
-            on_spark = mart_rows(conn, f"read_parquet('{spark_marts / mart}/*.parquet')", columns)
+            for catalog in ("lastmile", "spark")
+        }
+        assert len(marts["lastmile"]) >= 30
+        assert marts["spark"] == marts["lastmile"]
+        differences = {}
+        for mart in marts["lastmile"]:
+            described = {
+                catalog: conn.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_catalog = ? and table_schema = 'marts' and table_name = ? "
+                    "order by ordinal_position",
+                    [catalog, mart],
+                ).fetchall()
+                for catalog in ("lastmile", "spark")
+            }
+            # the same columns, by name (on Spark a table's partition columns come last: the
+            # boards and the outbox name their columns)
+            names = {catalog: sorted(c for c, _ in cols) for catalog, cols in described.items()}
+            if names["spark"] != names["lastmile"]:
+                differences[mart] = f"columns {names['lastmile']} vs {names['spark']}"
+                continue
+            # the boards filter and group on times and dates: the same types whichever engine
+            temporal = {
+                catalog: sorted((c, t) for c, t in cols if t.startswith(("DATE", "TIMESTAMP")))
+                for catalog, cols in described.items()
+            }
+            if temporal["spark"] != temporal["lastmile"]:
+                differences[mart] = f"times {temporal['lastmile']} vs {temporal['spark']}"
+                continue
+            clock = CLOCK_COLUMNS | CLOCK_COLUMNS_OF.get(mart, set())
+            columns = [c for c, _ in described["lastmile"] if c not in clock]
+            on_duckdb = mart_rows(conn, f'lastmile.marts."{mart}"', columns)
+            on_spark = mart_rows(conn, f'spark.marts."{mart}"', columns)
             if len(on_duckdb) != len(on_spark):
                 differences[mart] = f"{len(on_duckdb)} rows on DuckDB, {len(on_spark)} on Spark"
                 continue
@@ -163,3 +173,39 @@ def test_every_mart_is_the_same_on_duckdb_and_on_spark(built_on_both):
                     differences[mart] = f"first differing row: {'; '.join(unequal[:4])}"
                     break
         assert not differences, "\n".join(f"{m}: {d}" for m, d in differences.items())
+
+
+def test_the_spark_run_built_on_spark_and_ran_every_step(both_engines):
+    """The marts of the Spark run came from Spark (dbt built nothing in its build file, the lake
+    and the export exist), and the steps after dbt ran on them: evaluation day, outbox."""
+    root, outputs = both_engines
+    spark_home = root / "spark"
+    lake = spark_home / "spark" / "lake"
+    assert (lake / "raw_crm" / "customers.parquet").is_file()
+    assert (lake / "ingest" / "file_audit.parquet").is_file()
+    assert (lake / "raw_extract" / "wecom_quotes.parquet").is_file()
+    assert any((spark_home / "spark" / "export" / "marts").glob("*/*.parquet"))
+    found = {}
+    for engine in ("duckdb", "spark"):
+        build = root / engine / "warehouse" / "build.duckdb"
+        with duckdb.connect(str(build), read_only=True) as conn:
+            schemas = {
+                row[0]
+                for row in conn.execute(
+                    "select schema_name from information_schema.schemata"
+                ).fetchall()
+            }
+            messages = conn.execute("select message_id, payload from ops.outbox").fetchall()
+            evaluated = conn.execute(
+                "select evaluation_date from intermediate.int_evaluation_date"
+            ).fetchall()
+        found[engine] = {"schemas": schemas, "outbox": sorted(messages), "day": evaluated}
+        assert f"Served warehouse: {served(root, engine)}" in outputs[engine]
+    # dbt on DuckDB builds its views and seeds in the build file; on Spark it never opens it
+    assert {"staging", "config"} <= found["duckdb"]["schemas"]
+    assert not {"staging", "config"} & found["spark"]["schemas"]
+    # the outbox step ran on the marts Spark built (ops.outbox exists): the same messages (on
+    # this sample none: its actions pick tasks and flags due from today, after the sample's end)
+    assert found["spark"]["outbox"] == found["duckdb"]["outbox"]
+    assert found["spark"]["day"] == found["duckdb"]["day"] == [(dt.date(2026, 10, 31),)]
+    assert "Evaluated as of: 2026-10-31" in outputs["spark"]
