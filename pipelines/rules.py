@@ -24,6 +24,8 @@ from pipelines.config import DBT_PROJECT_DIR
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # as dbt seed reads them: UTF-8, a byte-order mark (Excel's "CSV UTF-8") skipped
 SEED_ENCODING = "utf-8-sig"
+# the closed stage the lost-deal analysis reads (a product code, like the health statuses)
+LOST_STAGE_CODE = "lost"
 TRUE, FALSE = {"true", "t", "yes", "1"}, {"false", "f", "no", "0"}
 
 
@@ -305,7 +307,20 @@ def cross_check(rules: Rules) -> list[Problem]:
             "no meeting type is a technical exchange: health indicator H1 could never pass",
         )
 
-    stages = {row.get("stage_code") for row in rules.rows("opportunity_stages")}
+    # the lost-deal objections (fct_lost_deal_objections) read the stage coded `lost`: a
+    # CRM's own word for it is a value alias in the landing contract, not a new code
+    stage_rows = rules.rows("opportunity_stages")
+    lost = [row for row in stage_rows if row.get("stage_code") == LOST_STAGE_CODE]
+    if stage_rows and not lost:
+        problem(
+            "opportunity_stages",
+            {"_row": "1", "stage_code": ""},
+            "stage_code",
+            f"no stage is coded {LOST_STAGE_CODE!r}: the lost-deal objections read it (map a "
+            "CRM's own word for a lost deal to it with a value alias in the landing contract)",
+        )
+
+    stages = {row.get("stage_code") for row in stage_rows}
     templates = set(rules.template_codes())
     for row in rules.rows("key_node_evidence"):
         if row.get("trigger_type") == "stage_entered" and row.get("stage_code") not in stages:

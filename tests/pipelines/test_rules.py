@@ -189,3 +189,12 @@ def test_a_seed_saved_by_excel_with_a_byte_order_mark_reads_like_dbt_reads_it(se
     read = vocabularies(seeds)
     assert read and all(codes for codes in read.values()), "no vocabulary read from the seeds"
     assert read == vocabularies(None)
+
+
+def test_the_stage_the_lost_deal_analysis_reads_must_stay_coded_lost(seeds):
+    stages = seeds / "opportunity_stages.csv"
+    replace(stages, "lost,输单,7,false,", "closed_lost,输单,7,false,")
+    with pytest.raises(
+        RuleError, match="opportunity_stages.csv, row 1, .*no stage is coded 'lost'"
+    ):
+        validate_rules(seeds)
