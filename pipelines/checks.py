@@ -71,15 +71,39 @@ def run_suite(
 
 def expectation_columns(expectations: list) -> list[str] | None:
     """The columns a list of GX expectations reads, in first-use order (empty: row counts only;
-    None: not known — a ``row_condition`` may name any column)."""
+    None: not known — a text ``row_condition`` may name any column)."""
     columns: list[str] = []
     for expectation in expectations:
-        if getattr(expectation, "row_condition", None):
-            return None
         named = [getattr(expectation, a, None) for a in ("column", "column_A", "column_B")]
         named += list(getattr(expectation, "column_list", None) or [])
+        condition = getattr(expectation, "row_condition", None)
+        if condition:
+            in_condition = condition_columns(condition)
+            if in_condition is None:
+                return None
+            named += in_condition
         columns += [c for c in named if c and c not in columns]
     return columns
+
+
+def condition_columns(condition) -> list[str] | None:
+    """The columns a GX ``row_condition`` built from ``Column(...)`` reads (comparisons, nullity,
+    and/or of them); None for a condition given as text (a pass-through string may name any
+    column)."""
+    from great_expectations.expectations import row_conditions as rc
+
+    if isinstance(condition, rc.AndCondition | rc.OrCondition):
+        columns: list[str] = []
+        for part in condition.conditions:
+            found = condition_columns(part)
+            if found is None:
+                return None
+            columns += [c for c in found if c not in columns]
+        return columns
+    column = getattr(condition, "column", None)
+    if isinstance(condition, rc.Condition) and isinstance(column, rc.Column):
+        return [column.name]
+    return None
 
 
 def _check(

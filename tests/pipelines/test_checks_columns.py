@@ -2,6 +2,7 @@
 
 import duckdb
 import great_expectations as gx
+from great_expectations.expectations.row_conditions import Column, PassThroughCondition
 
 import pipelines.checks as checks
 import quality.suites.raw_crm_sales_logs as sales_logs_suite
@@ -17,10 +18,21 @@ def test_expectation_columns_lists_every_named_column_once():
     ]
     assert checks.expectation_columns(expectations) == ["a", "b", "c"]
     assert checks.expectation_columns(expectations[:1]) == []
-    conditional = gx.expectations.ExpectColumnValuesToBeNull(
-        column="a", row_condition="d == 0", condition_parser="pandas"
+    free_text = gx.expectations.ExpectColumnValuesToBeNull(
+        column="a", row_condition=PassThroughCondition(pass_through_filter="d == 0")
     )
-    assert checks.expectation_columns([*expectations, conditional]) is None  # every column
+    assert checks.expectation_columns([*expectations, free_text]) is None  # every column
+
+
+def test_the_columns_of_a_column_condition_are_read_too():
+    both = (Column("d") == "x") & Column("e").is_in([1, 2])
+    conditional = gx.expectations.ExpectColumnValuesToBeNull(column="a", row_condition=both)
+    assert checks.expectation_columns([conditional]) == ["a", "d", "e"]
+    either = (Column("g") > 0) | Column("a").is_null()
+    assert checks.condition_columns(either) == ["g", "a"]
+    assert checks.condition_columns(Column("f") != 0) == ["f"]
+    nested_text = (Column("d") == 1) & PassThroughCondition(pass_through_filter="g > 0")
+    assert checks.condition_columns(nested_text) is None
 
 
 def test_the_raw_sales_log_suite_reads_its_columns_only(tmp_path, monkeypatch):
