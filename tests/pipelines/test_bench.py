@@ -6,7 +6,9 @@ Nothing here times anything: the targets are reported by `make bench`, never ass
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -16,13 +18,14 @@ import pytest
 
 from pipelines.config import CONTRACT_PATH
 from pipelines.ingest.contract import load_contract
+from pipelines.ingest.discovery import scan_landing
 from pipelines.ingest.engine import ingest_table
 from tests.conftest import run
 from tooling.bench import report as R
 from tooling.bench import volume as V
 from tooling.bench.__main__ import DatasetSpec, parse_datasets, sample_window
 from tooling.bench.machine import cpu_model
-from tooling.bench.pipeline import Home, phase_of, phase_seconds
+from tooling.bench.pipeline import Home, check_landed, landed_files_audit, phase_of, phase_seconds
 from tooling.bench.procmon import descendants, parse_meminfo, parse_stat
 from tooling.bench.stats import percentile, summarize
 from tooling.bench.superset import drill_filters, load_boards
@@ -191,6 +194,30 @@ def test_a_smaller_sales_variant_is_reported_with_its_reason() -> None:
     assert "by request" in by_request["10M sales logs: full build ≤ 10 min"]["note"]
 
 
+def test_a_new_day_the_run_did_not_ingest_is_flagged_never_judged() -> None:
+    """The silent no-op: the one-new-day run loaded nothing; its share is not reported as met."""
+    from tooling.bench.__main__ import notes_for
+
+    results = _results()
+    scale1 = results["datasets"][0]
+    problem = "crm/sales_logs_2026-11-27.csv: not in ingest.file_audit (ingestion never read it)"
+    scale1["runs"]["incremental"]["new_day"] = {
+        "ok": False, "files": 2, "rows_written": 70, "rows_loaded": 0, "problems": [problem]
+    }  # fmt: skip
+    scale1["incremental_invalid"] = f"the one-new-day run did not ingest the new day: {problem}"
+    del scale1["incremental_share"]
+    results["targets"] = R.targets(results)
+    row = next(t for t in results["targets"] if t["target"].endswith("(scale1)")
+               and "15 %" in t["target"])  # fmt: skip
+    assert row["verdict"] == "not measured" and row["note"].startswith("INVALID: ")
+    assert problem in row["note"]
+    results["notes"] = notes_for(results)
+    assert results["notes"][0].startswith("NOT MEASURED — scale1: the one-new-day run did not")
+    markdown = R.render_markdown(results)
+    assert "INVALID: the new day was not ingested" in markdown  # the runs table's status
+    assert f"**NO** (not an increment's time): {problem}" in markdown
+
+
 def test_report_renders_every_section() -> None:
     results = _results()
     results["targets"] = R.targets(results)
@@ -275,6 +302,54 @@ def test_synthetic_files_load_through_the_contract(tiny_company: Path, tmp_path:
     for f in loaded:
         assert f.status == "loaded" and f.rows_quarantined == 0 and f.rows_duplicate == 0, f
     assert sum(f.rows_loaded for f in loaded) == 3_000 + 40 + 30
+
+    # the bench's check of a one-new-day run reads that audit: the day is there, every row read
+    landed = {logs.files[0]: 40, messages.files[0]: 30}
+    check = check_landed(landed, landed_files_audit(tmp_path / "build.duckdb", list(landed)))
+    assert check["ok"] and check["rows_loaded"] == 70 and check["problems"] == []
+    # a day ingestion never read (the silent no-op), or read short, is named
+    missing = dict(landed, **{"crm/sales_logs_2026-11-02.csv": 40})
+    check = check_landed(missing, landed_files_audit(tmp_path / "build.duckdb", list(missing)))
+    assert not check["ok"] and check["problems"] == [
+        "crm/sales_logs_2026-11-02.csv: not in ingest.file_audit (ingestion never read it)"
+    ]
+    short = dict(landed, **{logs.files[0]: 41})
+    check = check_landed(short, landed_files_audit(tmp_path / "build.duckdb", list(short)))
+    assert not check["ok"] and "40 rows read of 41 written" in check["problems"][0]
+    assert not check_landed(landed, landed_files_audit(tmp_path / "none.duckdb", list(landed)))[
+        "ok"
+    ]
+
+
+def test_backdated_files_are_past_the_settle_time_ingestion_applies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file just written is "still being written" for ingestion's discovery; backdated by the
+    bench past the settle time it reads, the same discovery accepts it."""
+    contract = load_contract(CONTRACT_PATH)
+    # the tests run with LASTMILE_SETTLE_SECONDS=0; a bench run's environment drops it, so the
+    # contract's settle time is the one its runs apply
+    assert os.environ.get("LASTMILE_SETTLE_SECONDS") == "0"
+    settle = V.settle_seconds(Home(tmp_path / "scale1").env())
+    assert settle == contract.landing.settle_seconds > 0
+    assert V.settle_seconds({"LASTMILE_SETTLE_SECONDS": "3600"}) == 3600
+    monkeypatch.delenv("LASTMILE_SETTLE_SECONDS")
+
+    landing, rel = tmp_path / "landing", "crm/sales_logs_2026-11-01.csv"
+    path = landing / rel
+    path.parent.mkdir(parents=True)
+    path.write_text(f"{V.LOG_ID},{V.LOG_AT}\r\nSLD1,2026-11-01 09:00:00\r\n", encoding="utf-8")
+    before = scan_landing(landing, contract.landing)
+    assert [(s.rel, s.code) for s in before.skipped] == [(rel, "still_being_written")]
+    assert before.files == []
+
+    now = time.time()
+    V.backdate([path], settle + 1, now=now)
+    assert path.stat().st_mtime == pytest.approx(now - settle - 1, abs=0.01)
+    after = scan_landing(landing, contract.landing)
+    assert [f.rel for f in after.files] == [rel] and after.skipped == []
+    with pytest.raises(ValueError):
+        V.backdate([path], -1)
 
 
 def test_only_memory_and_time_limits_shrink_the_sales_variant(tmp_path: Path) -> None:

@@ -79,7 +79,11 @@ def targets(results: dict) -> list[dict[str, Any]]:
                 "unit": "%",
                 "limit": INCREMENTAL_SHARE * 100,
                 "verdict": verdict(None if share is None else share, INCREMENTAL_SHARE),
-                "note": dataset.get("incremental_note", ""),
+                "note": (
+                    f"INVALID: {dataset['incremental_invalid']}"
+                    if dataset.get("incremental_invalid")
+                    else dataset.get("incremental_note", "")
+                ),
             }
         )
 
@@ -351,6 +355,8 @@ def table(header: list[str], rows: list[list[str]], right: set[int] | None = Non
 def _run_phase_row(name: str, label: str, run: dict) -> list[str]:
     phases = run.get("phases") or {}
     status = "ok" if run.get("ok") else (run.get("aborted") or f"failed {run.get('failed_steps')}")
+    if run.get("ok") and not (run.get("new_day") or {"ok": True})["ok"]:
+        status = "INVALID: the new day was not ingested"
     return [
         name,
         label,
@@ -479,7 +485,16 @@ def render_markdown(results: dict) -> str:
                 rows.append(_run_phase_row(d["name"], label, run))
     out.append(table(header, rows, right=set(range(2, 16))))
 
-    out += ["", "## Incremental against full", ""]
+    out += [
+        "",
+        "## Incremental against full",
+        "",
+        "The new day's files are landed with their modification time moved past ingestion's "
+        "settle time (a newer file is left for the next run as still being written). *new day "
+        "ingested*: read from `ingest.file_audit` after the run; a run that did not ingest every "
+        "row of them timed a no-op, and its share is not judged.",
+        "",
+    ]
     out.append(
         table(
             [
@@ -490,6 +505,7 @@ def render_markdown(results: dict) -> str:
                 "share",
                 "nothing-new wall s",
                 "share",
+                "new day ingested",
                 "dbt in the incremental run",
             ],
             [
@@ -503,6 +519,7 @@ def render_markdown(results: dict) -> str:
                     else f"{d['incremental_share'] * 100:.1f} %",
                     fmt_s(_ok_wall((d.get("runs") or {}).get("noop") or {})),
                     "–" if d.get("noop_share") is None else f"{d['noop_share'] * 100:.1f} %",
+                    _new_day(((d.get("runs") or {}).get("incremental") or {}).get("new_day")),
                     _dbt_mode((d.get("runs") or {}).get("incremental") or {}),
                 ]
                 for d in datasets
@@ -631,6 +648,15 @@ def render_markdown(results: dict) -> str:
         out += ["", "## Notes", ""]
         out += [f"- {note}" for note in notes]
     return "\n".join(out) + "\n"
+
+
+def _new_day(check: dict | None) -> str:
+    """Whether the one-new-day run ingested the day the bench landed (``pipeline.check_landed``)."""
+    if not check:
+        return "–"
+    if check["ok"]:
+        return f"yes: {check['rows_loaded']:,} rows loaded from {check['files']} files"
+    return "**NO** (not an increment's time): " + "; ".join(check["problems"])
 
 
 def _dbt_mode(run: dict) -> str:

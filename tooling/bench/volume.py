@@ -18,12 +18,19 @@ customers, contacts, opportunities and templates and carries the template's requ
 Everything is vectorised (NumPy draws, Polars gathers and CSV writing) and deterministic for a
 seed. The same functions write the daily increment: one day's sales logs and WeCom messages, each
 an average day's volume, dated the day after the sample ends.
+
+Files written here are new, and ingestion leaves a file modified less than the contract's
+``landing.settle_seconds`` ago for the next run (it may still be being written): the bench moves
+the modification time of what it lands past that settle time (``backdate``; ``settle_seconds``
+reads it where ingestion does) before it runs the pipeline on it.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -48,6 +55,32 @@ class Written:
 
     files: list[str]  # relative to the landing root
     rows: int
+
+
+# --- landing them -------------------------------------------------------------------------------
+
+
+def settle_seconds(env: dict[str, str] | None = None) -> float:
+    """The settle time ingestion applies (``pipelines.ingest.discovery.settle_seconds``: the
+    contract's ``landing.settle_seconds`` or ``$LASTMILE_SETTLE_SECONDS`` in ``env``): a file
+    modified more recently is left for the next run."""
+    from pipelines.config import CONTRACT_PATH
+    from pipelines.ingest.contract import load_contract
+    from pipelines.ingest.discovery import settle_seconds as ingestion_settle_seconds
+
+    return ingestion_settle_seconds(load_contract(CONTRACT_PATH).landing, env)
+
+
+def backdate(paths: Iterable[Path], seconds: float, now: float | None = None) -> float:
+    """Set the access and modification times of ``paths`` to ``seconds`` before ``now`` (default:
+    the clock), so ingestion's "still being written" rule no longer holds a file just written
+    back. Returns the time set (epoch seconds)."""
+    if seconds < 0:
+        raise ValueError("seconds must not be negative")
+    stamp = (time.time() if now is None else now) - seconds
+    for path in paths:
+        os.utime(path, (stamp, stamp))
+    return stamp
 
 
 # --- the pools ----------------------------------------------------------------------------------
