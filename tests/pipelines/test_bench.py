@@ -273,6 +273,51 @@ def test_synthetic_rows_are_real_rows_with_new_ids_and_times(tiny_company: Path)
     assert V.average_per_day(730, date(2025, 11, 1), date(2026, 10, 31)) == 2
 
 
+def test_pools_read_only_the_files_the_manifest_lists(tiny_company: Path, tmp_path: Path) -> None:
+    """The 10M pool held ~15 GB when it read every sales-log file under landing (the bulk files
+    included): a pool is the sample's own files, whatever else lands beside them."""
+    manifest = json.loads((tiny_company / "_manifest.json").read_text())
+    listed = {f["path"] for f in manifest["files"]}
+    logs_before, messages_before = (
+        V.load_sales_log_pool(tiny_company),
+        V.load_message_pool(tiny_company),
+    )
+    bulk = V.write_bulk_sales_logs(tiny_company, 500, date(2025, 11, 1), date(2026, 10, 31),
+                                   tag="pooltest", id_prefix="SLP")  # fmt: skip
+    day = V.write_day_messages(tiny_company, date(2026, 11, 3), 20, seed=5)
+    stray = tiny_company / "crm" / "sales_logs_stray.csv"
+    V.write_csv_like_crm(logs_before.head(3).with_columns(pl.lit("STRAY").alias(V.LOG_ID)), stray)
+    assert not (set(bulk.files) | set(day.files) | {"crm/sales_logs_stray.csv"}) & listed
+    try:
+        logs_after, messages_after = (
+            V.load_sales_log_pool(tiny_company),
+            V.load_message_pool(tiny_company),
+        )
+        assert logs_after.equals(logs_before) and messages_after == messages_before
+        assert not logs_after[V.LOG_ID].str.starts_with("SLP").any()
+        assert "STRAY" not in logs_after[V.LOG_ID].to_list()
+        assert not any(m[V.MSG_ID].startswith("wxmsgD") for m in messages_after)
+        # every pool row comes from a listed file: the manifest's rows, less its defect rows
+        sales = [f["path"] for f in manifest["files"] if f["path"].startswith("crm/sales_logs")]
+        assert V.sample_files(manifest, V.SALES_LOG_GLOB) == sorted(sales)
+        assert logs_after.height <= sum(f["rows"] for f in manifest["files"] if f["path"] in sales)
+    finally:
+        for rel in [*bulk.files, *day.files, "crm/sales_logs_stray.csv"]:
+            (tiny_company / rel).unlink()
+    # a file planted whole as unreadable is no part of a pool
+    planted = {"files": [{"path": "crm/sales_logs.csv"}, {"path": "crm/sales_logs_gbk.csv"},
+                         {"path": "crm/customers.csv"}],
+               "defects": [{"file": "crm/sales_logs_gbk.csv", "row": None,
+                            "expect": "file_error"}]}  # fmt: skip
+    assert V.sample_files(planted, V.SALES_LOG_GLOB) == ["crm/sales_logs.csv"]
+    # without the manifest there is no pool: the landing tree alone cannot say what is the sample's
+    copy = tmp_path / "landing" / "crm"
+    copy.mkdir(parents=True)
+    (copy / "sales_logs.csv").write_bytes((tiny_company / sales[0]).read_bytes())
+    with pytest.raises(ValueError, match="_manifest.json is missing"):
+        V.load_sales_log_pool(tmp_path / "landing")
+
+
 def test_synthetic_files_load_through_the_contract(tiny_company: Path, tmp_path: Path) -> None:
     """Bulk monthly files and one new day (sales logs and WeCom messages): every row loads."""
     bulk = V.write_bulk_sales_logs(tiny_company, 3_000, date(2025, 11, 1), date(2026, 10, 31))
