@@ -23,7 +23,14 @@ from pipelines.ingest.engine import ingest_table
 from tests.conftest import run
 from tooling.bench import report as R
 from tooling.bench import volume as V
-from tooling.bench.__main__ import DatasetSpec, parse_datasets, sample_window
+from tooling.bench.__main__ import (
+    DatasetSpec,
+    parse_datasets,
+    parse_superset_on,
+    sample_window,
+    superset_target,
+    superset_targets,
+)
 from tooling.bench.machine import cpu_model
 from tooling.bench.pipeline import Home, check_landed, landed_files_audit, phase_of, phase_seconds
 from tooling.bench.procmon import descendants, parse_meminfo, parse_stat
@@ -105,6 +112,68 @@ def test_dataset_names() -> None:
     with pytest.raises(ValueError):
         parse_datasets("scale1,bogus", 1, 1)
     assert sample_window(date(2026, 10, 31)) == (date(2025, 11, 1), date(2026, 10, 31))
+
+
+def test_superset_is_measured_on_each_listed_dataset() -> None:
+    assert parse_superset_on("scale1,sales10m") == ["scale1", "sales10m"]
+    assert parse_superset_on(" Sales10M , scale1,,scale1 ") == ["sales10m", "scale1"]
+    for bad in ("", " , ", "scale1,bogus", "scale"):
+        with pytest.raises(ValueError):
+            parse_superset_on(bad)
+    specs = parse_datasets("scale1,scale10,sales10m", 200_000, 1.0)  # the variant is sales200k
+    scale1, scale10, sales = specs
+    assert superset_targets(specs, ["scale1", "sales10m"]) == [scale1, sales]
+    assert superset_targets(specs, ["sales", "scale10", "scale1.0"]) == [sales, scale10, scale1]
+    # a name not run is left out; none run: the first scale dataset, as before
+    assert superset_targets(specs[1:], ["scale1", "sales10m"]) == [sales]
+    assert superset_targets(specs[1:2], ["scale1", "sales10m"]) == [scale10]
+    assert superset_target(specs, "sales10m,scale1") == sales  # the rush's: the first
+
+
+def test_the_command_line_lists_superset_datasets(tmp_path: Path) -> None:
+    from tooling.bench.__main__ import parse_args
+
+    assert parse_args(["--workdir", str(tmp_path)]).superset_names == ["scale1", "sales10m"]
+    args = parse_args(["--workdir", str(tmp_path), "--superset-on", "sales10m, scale10"])
+    assert args.superset_names == ["sales10m", "scale10"]
+    with pytest.raises(SystemExit):
+        parse_args(["--workdir", str(tmp_path), "--superset-on", "scale1;sales10m"])
+
+
+def test_the_first_superset_dataset_keeps_its_place_the_others_go_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``main`` with the runs stubbed: which dataset measures what, and where it lands."""
+    import tooling.bench.__main__ as B
+
+    calls: list[tuple[str, bool, bool]] = []
+
+    def dataset(self, spec, superset, first=True):
+        calls.append((spec.name, superset, first))
+        out = {"name": spec.name, "kind": spec.kind, "scale": spec.scale, "runs": {}}
+        if superset:
+            out["superset"] = {"dataset": spec.name, "skipped": f"stub {spec.name}"}
+            if first:
+                out["landing_latency"] = {"status": "not measured", "reason": "stub"}
+        return out
+
+    monkeypatch.setattr(B.Bench, "dataset", dataset)
+    monkeypatch.setattr(B.Bench, "sales_dataset", dataset)
+    monkeypatch.setattr(B, "machine_info", dict)
+    monkeypatch.setattr(B, "software_versions", dict)
+    monkeypatch.setattr(B.signal, "signal", lambda *args: None)  # leave pytest's SIGTERM alone
+    out = tmp_path / "out"
+    argv = ["--datasets", "scale1,scale10,sales10m", "--superset-on", "sales10m,scale1,scale5",
+            "--skip-ingest", "--workdir", str(tmp_path / "work"), "--out", str(out)]  # fmt: skip
+    assert B.main(argv) == 0
+    assert calls == [("scale1", True, False), ("scale10", False, False), ("sales10m", True, True)]
+    results = json.loads((out / "benchmarks.json").read_text())
+    assert results["superset"]["dataset"] == "sales10m"
+    assert list(results["superset_more"]) == ["scale1"]
+    assert results["superset_more"]["scale1"]["skipped"] == "stub scale1"
+    assert any("--superset-on scale5: not among the datasets" in n for n in results["notes"])
+    markdown = (out / "benchmarks.md").read_text()
+    assert "## Superset on scale1\n\nNot measured: stub scale1." in markdown
 
 
 # --- the drill path ---------------------------------------------------------------------------
@@ -231,6 +300,42 @@ def test_a_new_day_the_run_did_not_ingest_is_flagged_never_judged() -> None:
     markdown = R.render_markdown(results)
     assert "INVALID: the new day was not ingested" in markdown  # the runs table's status
     assert f"**NO** (not an increment's time): {problem}" in markdown
+
+
+def test_each_extra_superset_dataset_has_its_section_and_targets() -> None:
+    results = _results()
+    more = json.loads(json.dumps(results["superset"]))  # the same structure, on the 10M file
+    more["dataset"] = "sales10m"
+    more["chart_data"][0]["p95_ms"] = 420.0
+    more["boards"][0]["median_ms"] = 3200.0
+    skipped = {"skipped": "the full build of scale10 did not succeed"}
+    results["superset_more"] = {"sales10m": more, "scale10": skipped}
+    results["targets"] = R.targets(results)
+    verdicts = {t["target"]: t["verdict"] for t in results["targets"]}
+    # the first dataset's targets keep their names
+    assert verdicts["drill step ≤ 200 ms p95: 1. 区域业绩 (board load)"] == "met"
+    assert verdicts["board drawn ≤ 3 s: 客户健康 (median)"] == "met"
+    assert verdicts["drill step ≤ 200 ms p95 on sales10m: 1. 区域业绩 (board load)"] == "not met"
+    assert verdicts["drill step ≤ 200 ms p95 on sales10m: 3. 前三大商机 (after drill click)"] == (
+        "not met"
+    )
+    assert verdicts["board drawn ≤ 3 s on sales10m: 客户健康 (median)"] == "not met"
+    assert verdicts["each drill step ≤ 200 ms p95 on scale10"] == "not measured"
+    assert verdicts["each board drawn ≤ 3 s on scale10"] == "not measured"
+
+    markdown = R.render_markdown(results)
+    main, rest = markdown.split("## Superset on sales10m\n", 1)
+    extra, rest = rest.split("## Superset on scale10\n", 1)
+    assert "On the **scale1** dataset's served file" in main
+    assert "On the **sales10m** dataset's served file" in extra
+    assert "### Drill path (业绩穿透)" in extra and "### Boards drawn in headless Chromium" in extra
+    assert "| 1 | 区域业绩 | board load | 12 | 80 | 420 | 170 | not met |" in extra
+    assert "| 客户健康 | ? | 8 | 4,000 | 3,200 | 3,500 | not met |" in extra
+    assert rest.lstrip().startswith("Not measured: the full build of scale10 did not succeed.")
+    assert (
+        "| drill step ≤ 200 ms p95 on sales10m: 1. 区域业绩 (board load) | 420 ms | **not met**"
+        in (markdown)
+    )
 
 
 def test_report_renders_every_section() -> None:

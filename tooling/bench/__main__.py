@@ -45,6 +45,7 @@ from tooling.bench.machine import machine_info, software_versions
 from tooling.bench.procmon import MB, meminfo
 
 DEFAULT_DATASETS = "scale1,scale10,sales10m"
+DEFAULT_SUPERSET_ON = "scale1,sales10m"
 SAMPLE_SEED = 42
 VOLUME_SEED = 7
 # landed files are backdated this much beyond ingestion's settle time
@@ -84,6 +85,45 @@ def parse_datasets(text: str, sales_logs: int, sales_base_scale: float) -> list[
     if not specs:
         raise ValueError("no datasets")
     return specs
+
+
+def parse_superset_on(text: str) -> list[str]:
+    """``scale1, sales10m`` → ``["scale1", "sales10m"]``: the datasets Superset is measured on, in
+    order, each once. ``scale<N>`` names a scale dataset, ``sales…`` the sales-log variant
+    (whatever its size: ``sales10m`` is also ``sales200k`` run with ``--sales-logs 200000``)."""
+    names: list[str] = []
+    for token in (t.strip().lower() for t in text.split(",")):
+        if not token:
+            continue
+        if not re.fullmatch(r"scale\d+(?:\.\d+)?|sales\w*", token):
+            raise ValueError(f"--superset-on: unknown dataset {token!r}: use scale<N> or sales10m")
+        if token not in names:
+            names.append(token)
+    if not names:
+        raise ValueError("--superset-on: no dataset")
+    return names
+
+
+def superset_spec(specs: list[DatasetSpec], name: str) -> DatasetSpec | None:
+    """The dataset of ``specs`` a ``--superset-on`` name means, if it is among them."""
+    if name.startswith("sales"):
+        return next((s for s in specs if s.kind == "sales"), None)
+    scale = float(name.removeprefix("scale"))
+    return next((s for s in specs if s.kind == "scale" and s.scale == scale), None)
+
+
+def superset_targets(specs: list[DatasetSpec], names: list[str]) -> list[DatasetSpec]:
+    """The datasets Superset is measured on, in ``names``' order; the first keeps the report's
+    main Superset section (and the rush, and the landing latency). Names not among ``specs`` are
+    left out; when none is, the first scale dataset (else the first) is measured."""
+    found: list[DatasetSpec] = []
+    for name in names:
+        spec = superset_spec(specs, name)
+        if spec is not None and spec not in found:
+            found.append(spec)
+    if not found and specs:
+        found.append(next((s for s in specs if s.kind == "scale"), specs[0]))
+    return found
 
 
 def sample_window(end: date | None) -> tuple[date, date]:
@@ -249,7 +289,10 @@ class Bench:
             print(result["log_tail"][-1500:], file=sys.stderr)
         return result
 
-    def dataset(self, spec: DatasetSpec, superset: bool) -> dict[str, Any]:
+    def dataset(self, spec: DatasetSpec, superset: bool, first: bool = True) -> dict[str, Any]:
+        """Generate, full build, one new day, nothing new; with ``superset``, measure Superset on
+        the served file (``first``: the first ``--superset-on`` dataset, which also gets the rush
+        and the landing latency)."""
         home = P.Home(self.args.workdir / spec.name)
         home.create()
         if not self.parsed:
@@ -292,11 +335,14 @@ class Bench:
             if noop["ok"]:
                 out["noop_share"] = noop["wall_s"] / full["wall_s"]
             if superset:
-                out["superset"] = self.superset(home, spec)
-                out["landing_latency"] = landing_latency(home, self.args)
+                out["superset"] = self.superset(home, spec, rush=first)
+                if first:
+                    out["landing_latency"] = landing_latency(home, self.args)
+        elif superset:
+            out["superset"] = {"skipped": f"the full build of {spec.name} did not succeed"}
         return out
 
-    def superset(self, home: P.Home, spec: DatasetSpec) -> dict[str, Any]:
+    def superset(self, home: P.Home, spec: DatasetSpec, rush: bool = True) -> dict[str, Any]:
         from tooling.bench import superset as S
 
         self.log(f"{spec.name}: Superset: bootstrap, drill-path chart data, boards in Chromium …")
@@ -307,7 +353,7 @@ class Bench:
                 home.logs,
                 repeats=self.args.chart_repeats,
                 board_repeats=self.args.board_repeats,
-                rush_users=self.args.rush_users,
+                rush_users=self.args.rush_users if rush else 0,
             )
         except Exception as exc:  # reported, not fatal: the pipeline numbers still count
             traceback.print_exc()
@@ -315,13 +361,13 @@ class Bench:
         result["dataset"] = spec.name
         return result
 
-    def sales_dataset(self, spec: DatasetSpec, superset: bool) -> dict[str, Any]:
+    def sales_dataset(self, spec: DatasetSpec, superset: bool, first: bool = True) -> dict:
         """The sales-log variant; when the machine cannot run a size (memory or time guard), the
         size is halved down to ``--sales-logs-min``, and the report says what ran and why."""
         attempts, size = [], spec.sales_logs
         while True:
             attempt = DatasetSpec("sales", spec.scale, size)
-            result = self.dataset(attempt, superset)
+            result = self.dataset(attempt, superset, first)
             aborted = size_limit(result["runs"]["full"])
             attempts.append(
                 {
@@ -423,7 +469,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--sales-base-scale", type=float, default=1.0, help="company scale of the sales variant"
     )
-    p.add_argument("--superset-on", default="scale1", help="dataset Superset is measured on")
+    p.add_argument(
+        "--superset-on",
+        default=DEFAULT_SUPERSET_ON,
+        help="datasets Superset (drill-path chart data, board draws) is measured on, comma-"
+        f"separated; the first also gets the rush and the landing latency (default "
+        f"{DEFAULT_SUPERSET_ON})",
+    )
     p.add_argument("--skip-superset", action="store_true")
     p.add_argument("--skip-landing-latency", action="store_true")
     p.add_argument(
@@ -453,7 +505,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--rush-only",
         action="store_true",
-        help="only the Monday-morning rush on the --superset-on dataset (built first); its "
+        help="only the Monday-morning rush on the first --superset-on dataset (built first); its "
         "section replaces the one in --out's report",
     )
     p.add_argument(
@@ -469,17 +521,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.out = args.out.expanduser().resolve()
     try:
         args.specs = parse_datasets(args.datasets, args.sales_logs, args.sales_base_scale)
+        args.superset_names = parse_superset_on(args.superset_on)
     except ValueError as exc:
         p.error(str(exc))
     return args
 
 
 def superset_target(specs: list[DatasetSpec], wanted: str) -> DatasetSpec | None:
-    """The dataset Superset is measured on: ``wanted`` if present, else the first scale one."""
-    for spec in specs:
-        if spec.name == wanted.lower():
-            return spec
-    return next((s for s in specs if s.kind == "scale"), specs[0] if specs else None)
+    """The first dataset Superset is measured on (``wanted``: the ``--superset-on`` list)."""
+    return next(iter(superset_targets(specs, parse_superset_on(wanted))), None)
 
 
 def ingestion_phase(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
@@ -546,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
         return rush_only(bench, args, argv)
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
-    target = None if args.skip_superset else superset_target(args.specs, args.superset_on)
+    targets = [] if args.skip_superset else superset_targets(args.specs, args.superset_names)
     results: dict[str, Any] = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": "python -m tooling.bench "
@@ -559,23 +609,36 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.workdir.mkdir(parents=True, exist_ok=True)
     bench.log(f"work dir {args.workdir}; datasets {', '.join(s.name for s in args.specs)}")
+    if not args.skip_superset:
+        for name in args.superset_names:
+            if superset_spec(args.specs, name) is None:
+                bench.notes.append(
+                    f"--superset-on {name}: not among the datasets of this run, not measured."
+                )
     if not args.skip_ingest:
         results["ingestion"] = ingestion_phase(bench, args)
         if not args.keep:
             shutil.rmtree(args.workdir / "ingestion", ignore_errors=True)
     for index, spec in enumerate(args.specs):
-        measure_superset = spec == target
+        measure_superset, first = spec in targets, bool(targets) and spec == targets[0]
         try:
             if spec.kind == "sales":
-                dataset = bench.sales_dataset(spec, measure_superset)
+                dataset = bench.sales_dataset(spec, measure_superset, first)
             else:
-                dataset = bench.dataset(spec, measure_superset)
+                dataset = bench.dataset(spec, measure_superset, first)
         except Exception as exc:
             traceback.print_exc()
             dataset = {"name": spec.name, "kind": spec.kind, "scale": spec.scale, "error": str(exc)}
             bench.notes.append(f"{spec.name}: the bench failed: {exc}")
+            if measure_superset:
+                dataset["superset"] = {"skipped": f"the bench failed on {spec.name}: {exc}"}
         if "superset" in dataset:
-            results["superset"] = dataset.pop("superset")
+            # the first --superset-on dataset keeps results["superset"]; the others go beside it
+            measured = dataset.pop("superset")
+            if first:
+                results["superset"] = measured
+            else:
+                results.setdefault("superset_more", {})[dataset["name"]] = measured
         if "landing_latency" in dataset:
             results["landing_latency"] = dataset.pop("landing_latency")
         results["datasets"].append(dataset)

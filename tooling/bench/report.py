@@ -129,12 +129,26 @@ def targets(results: dict) -> list[dict[str, Any]]:
         )
 
     superset = results.get("superset") or {}
+    rows += superset_targets(superset)
+    if superset.get("rush"):
+        from tooling.bench import rush
+
+        rows += rush.targets(superset["rush"])
+    for name, more in (results.get("superset_more") or {}).items():
+        rows += superset_targets(more, name)
+    return rows
+
+
+def superset_targets(superset: dict, dataset: str = "") -> list[dict[str, Any]]:
+    """The drill-step and board targets of one Superset measurement; ``dataset`` names it in the
+    labels (the first ``--superset-on`` dataset's are unnamed, as they have always been)."""
+    on = f" on {dataset}" if dataset else ""
+    rows: list[dict[str, Any]] = []
     for item in superset.get("chart_data", []):
         rows.append(
             {
-                "target": f"drill step ≤ {ms_label(DRILL_P95_MS)} p95: {item['step']}. "
-                f"{item['chart']} "
-                f"({item['variant']})",
+                "target": f"drill step ≤ {ms_label(DRILL_P95_MS)} p95{on}: {item['step']}. "
+                f"{item['chart']} ({item['variant']})",
                 "measured": item.get("p95_ms"),
                 "unit": "ms",
                 "limit": DRILL_P95_MS,
@@ -145,13 +159,13 @@ def targets(results: dict) -> list[dict[str, Any]]:
     if not superset.get("chart_data"):
         rows.append(
             _not_measured(
-                f"each drill step ≤ {ms_label(DRILL_P95_MS)} p95", superset.get("skipped", "")
+                f"each drill step ≤ {ms_label(DRILL_P95_MS)} p95{on}", superset.get("skipped", "")
             )
         )
     for board in superset.get("boards", []):
         rows.append(
             {
-                "target": f"board drawn ≤ {ms_label(BOARD_MS)}: {board['board']} (median)",
+                "target": f"board drawn ≤ {ms_label(BOARD_MS)}{on}: {board['board']} (median)",
                 "measured": board.get("median_ms"),
                 "unit": "ms",
                 "limit": BOARD_MS,
@@ -161,11 +175,7 @@ def targets(results: dict) -> list[dict[str, Any]]:
         )
     if not superset.get("boards"):
         reason = superset.get("boards_skipped") or superset.get("skipped", "")
-        rows.append(_not_measured(f"each board drawn ≤ {ms_label(BOARD_MS)}", reason))
-    if superset.get("rush"):
-        from tooling.bench import rush
-
-        rows += rush.targets(superset["rush"])
+        rows.append(_not_measured(f"each board drawn ≤ {ms_label(BOARD_MS)}{on}", reason))
     return rows
 
 
@@ -602,7 +612,42 @@ def render_markdown(results: dict) -> str:
         )
 
     superset = results.get("superset") or {}
-    out += ["", "## Superset", ""]
+    out += render_superset(superset, "## Superset")
+    for name, more in (results.get("superset_more") or {}).items():
+        out += render_superset(more, f"## Superset on {name}")
+
+    if superset.get("rush"):
+        from tooling.bench import rush
+
+        out += ["", rush.render(dict(superset["rush"], dataset=superset.get("dataset"))).rstrip()]
+
+    if results.get("ingestion"):
+        out += ["", render_ingestion(results["ingestion"]).rstrip("\n")]
+
+    latency = results.get("landing_latency") or {}
+    out += ["", "## Landing → boards through the sensor", ""]
+    if latency.get("status") == "measured":
+        details = {k: v for k, v in latency.items() if k not in ("status",)}
+        out.append(
+            table(
+                ["measure", "value"],
+                [[str(k), _plain(v)] for k, v in details.items()],
+            )
+        )
+    else:
+        out.append(f"Not measured: {latency.get('reason', 'not run')}.")
+
+    notes = results.get("notes") or []
+    if notes:
+        out += ["", "## Notes", ""]
+        out += [f"- {note}" for note in notes]
+    return "\n".join(out) + "\n"
+
+
+def render_superset(superset: dict, heading: str) -> list[str]:
+    """One Superset measurement (on one dataset's served file): its drill-path chart data and
+    board draw times, each judged against its target."""
+    out = ["", heading, ""]
     if superset.get("chart_data") or superset.get("boards"):
         out.append(
             f"On the **{superset.get('dataset', '?')}** dataset's served file. Superset "
@@ -692,33 +737,7 @@ def render_markdown(results: dict) -> str:
                 right={2, 3, 4, 5},
             )
         )
-
-    if superset.get("rush"):
-        from tooling.bench import rush
-
-        out += ["", rush.render(dict(superset["rush"], dataset=superset.get("dataset"))).rstrip()]
-
-    if results.get("ingestion"):
-        out += ["", render_ingestion(results["ingestion"]).rstrip("\n")]
-
-    latency = results.get("landing_latency") or {}
-    out += ["", "## Landing → boards through the sensor", ""]
-    if latency.get("status") == "measured":
-        details = {k: v for k, v in latency.items() if k not in ("status",)}
-        out.append(
-            table(
-                ["measure", "value"],
-                [[str(k), _plain(v)] for k, v in details.items()],
-            )
-        )
-    else:
-        out.append(f"Not measured: {latency.get('reason', 'not run')}.")
-
-    notes = results.get("notes") or []
-    if notes:
-        out += ["", "## Notes", ""]
-        out += [f"- {note}" for note in notes]
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _new_day(check: dict | None) -> str:

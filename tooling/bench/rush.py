@@ -479,8 +479,8 @@ def merge(markdown: str, section: str) -> str:
 
 
 def rush_only(bench: Any, args: Any, argv: list[str] | None) -> int:
-    """Build the ``--superset-on`` dataset (generate, one full run), serve it, run the rush, and
-    write its section into the existing report (the rest of it is left as it was)."""
+    """Build the first ``--superset-on`` dataset (generate, one full run), serve it, run the
+    rush, and write its section into the existing report (the rest of it is left as it was)."""
     import sys
     from datetime import datetime
 
