@@ -1,8 +1,9 @@
 """``make bench``: how fast Lastmile builds, refreshes and answers, on this machine.
 
     python -m tooling.bench [--datasets scale1,scale10,sales10m] [--sales-logs 10000000]
-        [--skip-superset] [--workdir DIR] [--out docs/]
+        [--superset-on scale1,sales10m] [--skip-superset] [--workdir DIR] [--out docs/]
     python -m tooling.bench --ingest-only [--ingest-clean-rows 1000000] [--sales-logs …]
+    python -m tooling.bench --rush-only [--rush-users 50]
 
 First the ingestion phase alone (``tooling/bench/ingest.py``): a clean 1M-row CSV ingested
 against ``pl.read_csv`` of the same file, and 10M sales logs through ``python -m pipelines.ingest``
@@ -12,11 +13,23 @@ against ``pl.read_csv`` of the same file, and 10M sales logs through ``python -m
 
 Per dataset, in its own LASTMILE_HOME under the work dir (default ``$LASTMILE_HOME/bench``):
 generate it, run the full build (``python -m pipelines.run --full-refresh``), land one new day
-(sales logs and WeCom messages, an average day's volume each), run the daily incremental refresh
-(``python -m pipelines.run``), then run it once more with nothing new. On the Superset dataset
-(scale 1 by default): drill-path chart-data latency and board draw times in Chromium, and the
-landing → boards latency through the sensor when ``tooling.daemon`` provides it. Prints the
-report and writes ``benchmarks.md`` and ``benchmarks.json`` into ``--out``.
+(sales logs and WeCom messages, an average day's volume each, drawn from the sample's own files
+that its ``_manifest.json`` lists: ``volume.py``), run the daily incremental refresh
+(``python -m pipelines.run``), then run it once more with nothing new. Every file the bench lands
+has its modification time moved past the landing contract's settle time first (ingestion leaves a
+newer file for the next run as still being written), and after the one-new-day run the bench
+reads ``ingest.file_audit`` to check that the run ingested every row of the new day: when it did
+not, it timed a no-op, and the bench says so in its log and the report's notes, leaves that share
+unjudged (``INVALID``) and exits 1.
+
+On each ``--superset-on`` dataset (default ``scale1,sales10m``), on its served file:
+drill-path chart-data latency and board draw times in Chromium. The first of them keeps the
+report's ``## Superset`` section (``results["superset"]``) and also gets the Monday-morning rush
+(``rush.py``; ``--rush-only`` runs just that on it) and the landing → boards latency through the
+sensor when ``tooling.daemon`` provides it; each other one gets ``## Superset on <dataset>``
+(``results["superset_more"][dataset]``), its targets judged the same way. The targets (issue 16)
+live in ``report.py``. Prints the report and writes ``benchmarks.md`` and ``benchmarks.json``
+into ``--out``.
 """
 
 from __future__ import annotations
@@ -31,6 +44,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -44,8 +58,11 @@ from tooling.bench.machine import machine_info, software_versions
 from tooling.bench.procmon import MB, meminfo
 
 DEFAULT_DATASETS = "scale1,scale10,sales10m"
+DEFAULT_SUPERSET_ON = "scale1,sales10m"
 SAMPLE_SEED = 42
 VOLUME_SEED = 7
+# landed files are backdated this much beyond ingestion's settle time
+BACKDATE_MARGIN_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,45 @@ def parse_datasets(text: str, sales_logs: int, sales_base_scale: float) -> list[
     if not specs:
         raise ValueError("no datasets")
     return specs
+
+
+def parse_superset_on(text: str) -> list[str]:
+    """``scale1, sales10m`` → ``["scale1", "sales10m"]``: the datasets Superset is measured on, in
+    order, each once. ``scale<N>`` names a scale dataset, ``sales…`` the sales-log variant
+    (whatever its size: ``sales10m`` is also ``sales200k`` run with ``--sales-logs 200000``)."""
+    names: list[str] = []
+    for token in (t.strip().lower() for t in text.split(",")):
+        if not token:
+            continue
+        if not re.fullmatch(r"scale\d+(?:\.\d+)?|sales\w*", token):
+            raise ValueError(f"--superset-on: unknown dataset {token!r}: use scale<N> or sales10m")
+        if token not in names:
+            names.append(token)
+    if not names:
+        raise ValueError("--superset-on: no dataset")
+    return names
+
+
+def superset_spec(specs: list[DatasetSpec], name: str) -> DatasetSpec | None:
+    """The dataset of ``specs`` a ``--superset-on`` name means, if it is among them."""
+    if name.startswith("sales"):
+        return next((s for s in specs if s.kind == "sales"), None)
+    scale = float(name.removeprefix("scale"))
+    return next((s for s in specs if s.kind == "scale" and s.scale == scale), None)
+
+
+def superset_targets(specs: list[DatasetSpec], names: list[str]) -> list[DatasetSpec]:
+    """The datasets Superset is measured on, in ``names``' order; the first keeps the report's
+    main Superset section (and the rush, and the landing latency). Names not among ``specs`` are
+    left out; when none is, the first scale dataset (else the first) is measured."""
+    found: list[DatasetSpec] = []
+    for name in names:
+        spec = superset_spec(specs, name)
+        if spec is not None and spec not in found:
+            found.append(spec)
+    if not found and specs:
+        found.append(next((s for s in specs if s.kind == "scale"), specs[0]))
+    return found
 
 
 def sample_window(end: date | None) -> tuple[date, date]:
@@ -178,7 +234,13 @@ class Bench:
         out["wecom_messages"] = rows.get("wecom.messages", 0)
         out["landing_rows"] = sum(rows.values()) + out.get("synthetic_sales_logs", 0)
         out["landing_files"], out["landing_mb"] = landing_size(home.landing)
+        # the last files written must not be left for a later run as "still being written"
+        self.settle(home, (p for p in home.landing.rglob("*") if p.is_file()))
         return out
+
+    def settle(self, home: P.Home, paths: Iterable[Path]) -> None:
+        """Backdate ``paths`` past the settle time ingestion applies in ``home``'s runs."""
+        V.backdate(paths, V.settle_seconds(home.env()) + BACKDATE_MARGIN_S)
 
     def describe(self, spec: DatasetSpec, generated: dict[str, Any]) -> str:
         company = (
@@ -193,15 +255,38 @@ class Bench:
             )
         return company
 
-    def land_new_day(self, home: P.Home, generated: dict[str, Any]) -> str:
+    def land_new_day(self, home: P.Home, generated: dict[str, Any]) -> dict[str, Any]:
+        """Write one new day (sales logs and WeCom messages, an average day each), backdated past
+        the settle time so the next run ingests it; its description and file → rows written."""
         day = self.end + timedelta(days=1)
         logs = V.average_per_day(generated["sales_logs"], self.start, self.end)
         messages = V.average_per_day(generated["wecom_messages"], self.start, self.end)
         a = V.write_day_sales_logs(home.landing, day, logs, seed=VOLUME_SEED)
         b = V.write_day_messages(home.landing, day, messages, seed=VOLUME_SEED)
-        return (
-            f"{day}: {a.rows:,} sales logs + {b.rows:,} WeCom messages ({a.files[0]}, {b.files[0]})"
-        )
+        self.settle(home, [home.landing / rel for rel in a.files + b.files])
+        return {
+            "description": f"{day}: {a.rows:,} sales logs + {b.rows:,} WeCom messages "
+            f"({a.files[0]}, {b.files[0]})",
+            "files": {a.files[0]: a.rows, b.files[0]: b.rows},
+        }
+
+    def check_new_day(self, home: P.Home, run: dict[str, Any], files: dict[str, int]) -> dict:
+        """Whether the one-new-day run really ingested the day (``ingest.file_audit``); said
+        loudly when it did not: its time would be a no-op's, not an increment's."""
+        check = P.check_landed(files, P.landed_files_audit(home.build_db, list(files)))
+        if not check["ok"]:
+            try:
+                log = Path(run["log"]).read_text(errors="replace")
+            except (KeyError, OSError):
+                log = ""
+            waiting = next((ln for ln in log.splitlines() if "Still being written" in ln), None)
+            if waiting:
+                check["problems"].append(f"the run said: {waiting.strip()}")
+            self.log(
+                f"{home.root.name}: NOT MEASURED: the one-new-day run did not ingest the new "
+                f"day — {'; '.join(check['problems'])}"
+            )
+        return check
 
     def run(self, home: P.Home, label: str, full_refresh: bool) -> dict[str, Any]:
         self.log(f"{home.root.name}: {label} run …")
@@ -217,7 +302,10 @@ class Bench:
             print(result["log_tail"][-1500:], file=sys.stderr)
         return result
 
-    def dataset(self, spec: DatasetSpec, superset: bool) -> dict[str, Any]:
+    def dataset(self, spec: DatasetSpec, superset: bool, first: bool = True) -> dict[str, Any]:
+        """Generate, full build, one new day, nothing new; with ``superset``, measure Superset on
+        the served file (``first``: the first ``--superset-on`` dataset, which also gets the rush
+        and the landing latency)."""
         home = P.Home(self.args.workdir / spec.name)
         home.create()
         if not self.parsed:
@@ -240,10 +328,17 @@ class Bench:
         }
         full = out["runs"]["full"] = self.run(home, "full", full_refresh=True)
         if full["ok"]:
-            out["new_day_description"] = self.land_new_day(home, generated)
+            new_day = self.land_new_day(home, generated)
+            out["new_day_description"] = new_day["description"]
             incremental = out["runs"]["incremental"] = self.run(home, "incremental", False)
-            noop = out["runs"]["noop"] = self.run(home, "noop", False)
             if incremental["ok"]:
+                incremental["new_day"] = self.check_new_day(home, incremental, new_day["files"])
+            noop = out["runs"]["noop"] = self.run(home, "noop", False)
+            if incremental["ok"] and not incremental["new_day"]["ok"]:
+                out["incremental_invalid"] = "the one-new-day run did not ingest the new day: " + (
+                    "; ".join(incremental["new_day"]["problems"])
+                )
+            elif incremental["ok"]:
                 out["incremental_share"] = incremental["wall_s"] / full["wall_s"]
                 if incremental.get("dbt_full_rebuild"):
                     out["incremental_note"] = (
@@ -253,11 +348,14 @@ class Bench:
             if noop["ok"]:
                 out["noop_share"] = noop["wall_s"] / full["wall_s"]
             if superset:
-                out["superset"] = self.superset(home, spec)
-                out["landing_latency"] = landing_latency(home, self.args)
+                out["superset"] = self.superset(home, spec, rush=first)
+                if first:
+                    out["landing_latency"] = landing_latency(home, self.args)
+        elif superset:
+            out["superset"] = {"skipped": f"the full build of {spec.name} did not succeed"}
         return out
 
-    def superset(self, home: P.Home, spec: DatasetSpec) -> dict[str, Any]:
+    def superset(self, home: P.Home, spec: DatasetSpec, rush: bool = True) -> dict[str, Any]:
         from tooling.bench import superset as S
 
         self.log(f"{spec.name}: Superset: bootstrap, drill-path chart data, boards in Chromium …")
@@ -268,7 +366,7 @@ class Bench:
                 home.logs,
                 repeats=self.args.chart_repeats,
                 board_repeats=self.args.board_repeats,
-                rush_users=self.args.rush_users,
+                rush_users=self.args.rush_users if rush else 0,
             )
         except Exception as exc:  # reported, not fatal: the pipeline numbers still count
             traceback.print_exc()
@@ -276,13 +374,13 @@ class Bench:
         result["dataset"] = spec.name
         return result
 
-    def sales_dataset(self, spec: DatasetSpec, superset: bool) -> dict[str, Any]:
+    def sales_dataset(self, spec: DatasetSpec, superset: bool, first: bool = True) -> dict:
         """The sales-log variant; when the machine cannot run a size (memory or time guard), the
         size is halved down to ``--sales-logs-min``, and the report says what ran and why."""
         attempts, size = [], spec.sales_logs
         while True:
             attempt = DatasetSpec("sales", spec.scale, size)
-            result = self.dataset(attempt, superset)
+            result = self.dataset(attempt, superset, first)
             aborted = size_limit(result["runs"]["full"])
             attempts.append(
                 {
@@ -384,7 +482,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--sales-base-scale", type=float, default=1.0, help="company scale of the sales variant"
     )
-    p.add_argument("--superset-on", default="scale1", help="dataset Superset is measured on")
+    p.add_argument(
+        "--superset-on",
+        default=DEFAULT_SUPERSET_ON,
+        help="datasets Superset (drill-path chart data, board draws) is measured on, comma-"
+        f"separated; the first also gets the rush and the landing latency (default "
+        f"{DEFAULT_SUPERSET_ON})",
+    )
     p.add_argument("--skip-superset", action="store_true")
     p.add_argument("--skip-landing-latency", action="store_true")
     p.add_argument(
@@ -414,7 +518,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--rush-only",
         action="store_true",
-        help="only the Monday-morning rush on the --superset-on dataset (built first); its "
+        help="only the Monday-morning rush on the first --superset-on dataset (built first); its "
         "section replaces the one in --out's report",
     )
     p.add_argument(
@@ -430,17 +534,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.out = args.out.expanduser().resolve()
     try:
         args.specs = parse_datasets(args.datasets, args.sales_logs, args.sales_base_scale)
+        args.superset_names = parse_superset_on(args.superset_on)
     except ValueError as exc:
         p.error(str(exc))
     return args
 
 
 def superset_target(specs: list[DatasetSpec], wanted: str) -> DatasetSpec | None:
-    """The dataset Superset is measured on: ``wanted`` if present, else the first scale one."""
-    for spec in specs:
-        if spec.name == wanted.lower():
-            return spec
-    return next((s for s in specs if s.kind == "scale"), specs[0] if specs else None)
+    """The first dataset Superset is measured on (``wanted``: the ``--superset-on`` list)."""
+    return next(iter(superset_targets(specs, parse_superset_on(wanted))), None)
 
 
 def ingestion_phase(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
@@ -507,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
         return rush_only(bench, args, argv)
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
-    target = None if args.skip_superset else superset_target(args.specs, args.superset_on)
+    targets = [] if args.skip_superset else superset_targets(args.specs, args.superset_names)
     results: dict[str, Any] = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": "python -m tooling.bench "
@@ -520,23 +622,36 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.workdir.mkdir(parents=True, exist_ok=True)
     bench.log(f"work dir {args.workdir}; datasets {', '.join(s.name for s in args.specs)}")
+    if not args.skip_superset:
+        for name in args.superset_names:
+            if superset_spec(args.specs, name) is None:
+                bench.notes.append(
+                    f"--superset-on {name}: not among the datasets of this run, not measured."
+                )
     if not args.skip_ingest:
         results["ingestion"] = ingestion_phase(bench, args)
         if not args.keep:
             shutil.rmtree(args.workdir / "ingestion", ignore_errors=True)
     for index, spec in enumerate(args.specs):
-        measure_superset = spec == target
+        measure_superset, first = spec in targets, bool(targets) and spec == targets[0]
         try:
             if spec.kind == "sales":
-                dataset = bench.sales_dataset(spec, measure_superset)
+                dataset = bench.sales_dataset(spec, measure_superset, first)
             else:
-                dataset = bench.dataset(spec, measure_superset)
+                dataset = bench.dataset(spec, measure_superset, first)
         except Exception as exc:
             traceback.print_exc()
             dataset = {"name": spec.name, "kind": spec.kind, "scale": spec.scale, "error": str(exc)}
             bench.notes.append(f"{spec.name}: the bench failed: {exc}")
+            if measure_superset:
+                dataset["superset"] = {"skipped": f"the bench failed on {spec.name}: {exc}"}
         if "superset" in dataset:
-            results["superset"] = dataset.pop("superset")
+            # the first --superset-on dataset keeps results["superset"]; the others go beside it
+            measured = dataset.pop("superset")
+            if first:
+                results["superset"] = measured
+            else:
+                results.setdefault("superset_more", {})[dataset["name"]] = measured
         if "landing_latency" in dataset:
             results["landing_latency"] = dataset.pop("landing_latency")
         results["datasets"].append(dataset)
@@ -555,7 +670,8 @@ def main(argv: list[str] | None = None) -> int:
         f"done in {results['bench_s'] / 60:.1f} min: {args.out / 'benchmarks.md'}, "
         f"{args.out / 'benchmarks.json'}"
     )
-    return 0 if all("error" not in d for d in results["datasets"]) else 1
+    failed = [d for d in results["datasets"] if "error" in d or d.get("incremental_invalid")]
+    return 1 if failed else 0
 
 
 def finish(
@@ -599,6 +715,11 @@ def write_report(results: dict, out: Path) -> str:
 def notes_for(results: dict) -> list[str]:
     """What the reader should know about how the numbers were taken."""
     notes = [
+        f"NOT MEASURED — {d['name']}: {d['incremental_invalid']}; its one-new-day time is not "
+        "an increment's and is not judged."
+        for d in results["datasets"]
+        if d.get("incremental_invalid")
+    ] + [
         "Each dataset ran in its own LASTMILE_HOME (SQLite Dagster instance, dbt target "
         f"{os.environ.get('LASTMILE_DBT_TARGET', 'dev')}), one run at a time; the full build is "
         "`python -m pipelines.run --full-refresh` on an empty warehouse, the incremental runs "

@@ -5,7 +5,8 @@ Dagster instance written from ``pipelines/dagster.yaml`` by ``pipelines.instance
 pipeline runs exactly as an operator runs it, ``python -m pipelines.run [--full-refresh]``, as a
 subprocess whose process tree's memory is sampled (``procmon``). Afterwards the run's step events
 are read from that instance and summed per phase, and the rows ingestion read come from
-``ingest.file_audit`` in the build file.
+``ingest.file_audit`` in the build file; the same audit tells whether a run really ingested the
+files the bench landed for it (``check_landed``).
 """
 
 from __future__ import annotations
@@ -227,6 +228,57 @@ def ingested_rows(build_db: Path, since: float) -> dict[str, int]:
             [cutoff],
         ).fetchone()
     return dict(zip(("files", "rows_read", "rows_loaded", "rows_quarantined"), row, strict=True))
+
+
+def landed_files_audit(build_db: Path, files: list[str]) -> dict[str, dict[str, Any] | None]:
+    """Each landing file's row of ``ingest.file_audit`` in the build file (``None``: ingestion
+    has no row for it, it never read the file)."""
+    import duckdb
+
+    from pipelines.ingest import audit
+
+    out: dict[str, dict[str, Any] | None] = dict.fromkeys(files)
+    if not build_db.exists():
+        return out
+    with duckdb.connect(str(build_db), read_only=True) as conn:
+        for rel in files:
+            try:
+                row = audit.read(conn, rel)
+            except duckdb.CatalogException:  # no audit table yet: nothing was ever ingested
+                return out
+            if row is not None:
+                out[rel] = {
+                    "status": row.status,
+                    "rows_read": row.rows_read,
+                    "rows_loaded": row.rows_loaded,
+                    "error_code": row.error_code,
+                    "error_message": row.error_message,
+                }
+    return out
+
+
+def check_landed(expected: dict[str, int], audits: dict[str, dict[str, Any] | None]) -> dict:
+    """Did a run ingest the files the bench landed? ``expected``: file → rows written into it;
+    ``audits``: ``landed_files_audit`` of them after the run. ``ok`` when every file is
+    ``loaded`` with every row written read; ``problems`` names each file that is not."""
+    problems = []
+    for rel, rows in expected.items():
+        row = audits.get(rel)
+        if row is None:
+            problems.append(f"{rel}: not in ingest.file_audit (ingestion never read it)")
+        elif row["status"] != "loaded":
+            problems.append(
+                f"{rel}: {row['status']} ({row.get('error_code')}: {row.get('error_message')})"
+            )
+        elif row["rows_read"] != rows:
+            problems.append(f"{rel}: {row['rows_read']:,} rows read of {rows:,} written")
+    return {
+        "ok": not problems,
+        "files": len(expected),
+        "rows_written": sum(expected.values()),
+        "rows_loaded": sum((row or {}).get("rows_loaded") or 0 for row in audits.values()),
+        "problems": problems,
+    }
 
 
 def run_pipeline(

@@ -1,7 +1,9 @@
 """The benchmark's targets, verdicts and report (Markdown for docs/, JSON with the same numbers).
 
 Everything here is a pure function of the results dictionary, so the tests can render a report
-from made-up numbers. Targets are reported as met / not met, never asserted.
+from made-up numbers. Targets are reported as met / not met, never asserted. The limits below are
+the targets' one home (issue 16 "Performance" for the builds, runs and boards); every label in the
+report is written from them.
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ import json
 from typing import Any
 
 TEN_MILLION = 10_000_000
-FULL_BUILD_SCALE1_S = 60.0
-SALES_10M_S = 600.0
-SALES_10M_MB = 4096.0
-INCREMENTAL_SHARE = 0.15
-DRILL_P95_MS = 200.0
-BOARD_MS = 3000.0
-INGEST_RATIO = 3.0
-INGEST_10M_S = 60.0
-INGEST_10M_MB = 2048.0
+FULL_BUILD_S = {1: 45.0, 10: 180.0}  # company scale → full build (`--full-refresh`) wall seconds
+SALES_10M_S = 300.0  # full build with 10M sales logs
+SALES_10M_MB = 4096.0  # … and its peak memory
+INCREMENTAL_SHARE = 0.15  # one new day, of the full build's wall time
+NOOP_SHARE = 0.10  # nothing new, of the full build's wall time
+DRILL_P95_MS = 200.0  # each drill step's chart data, uncached, p95
+BOARD_MS = 3000.0  # each board drawn, median (the rush: p95)
+INGEST_RATIO = 3.0  # ingestion of a clean 1M-row CSV against pl.read_csv of it
+INGEST_10M_S = 60.0  # ingestion alone of 10M sales logs
+INGEST_10M_MB = 2048.0  # … and its peak memory
 INGESTION_BEGIN = "<!-- ingestion: begin (python -m tooling.bench --ingest-only) -->"
 INGESTION_END = "<!-- ingestion: end -->"
 MET, NOT_MET, NOT_MEASURED = "met", "not met", "not measured"
@@ -29,6 +32,28 @@ def verdict(value: float | None, limit: float) -> str:
     if value is None:
         return NOT_MEASURED
     return MET if value <= limit else NOT_MET
+
+
+def seconds_label(seconds: float) -> str:
+    """45 → 45 s, 180 → 3 min, 90 → 90 s: a target's duration as people say it."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def mb_label(mb: float) -> str:
+    """4096 → 4 GB, 500 → 500 MB."""
+    return f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb:g} MB"
+
+
+def ms_label(ms: float) -> str:
+    """3000 → 3 s, 200 → 200 ms."""
+    return f"{ms / 1000:g} s" if ms >= 1000 else f"{ms:g} ms"
+
+
+def share_label(share: float) -> str:
+    """0.15 → 15 %."""
+    return f"{share * 100:g} %"
 
 
 def human_count(n: int) -> str:
@@ -53,18 +78,21 @@ def targets(results: dict) -> list[dict[str, Any]]:
     datasets = results.get("datasets", [])
     rows: list[dict[str, Any]] = []
 
-    scale1 = next((d for d in datasets if d.get("kind") == "scale" and d.get("scale") == 1), None)
-    full = _full(scale1) if scale1 else {}
-    rows.append(
-        {
-            "target": "full build at scale 1 ≤ 60 s",
-            "measured": _ok_wall(full),
-            "unit": "s",
-            "limit": FULL_BUILD_SCALE1_S,
-            "verdict": verdict(_ok_wall(full), FULL_BUILD_SCALE1_S),
-            "note": "" if scale1 else "scale 1 was not in this run",
-        }
-    )
+    for scale, limit in FULL_BUILD_S.items():
+        found = next(
+            (d for d in datasets if d.get("kind") == "scale" and d.get("scale") == scale), None
+        )
+        wall = _ok_wall(_full(found)) if found else None
+        rows.append(
+            {
+                "target": f"full build at scale {scale:g} ≤ {seconds_label(limit)}",
+                "measured": wall,
+                "unit": "s",
+                "limit": limit,
+                "verdict": verdict(wall, limit),
+                "note": "" if found else f"scale {scale:g} was not in this run",
+            }
+        )
 
     rows += sales_targets(next((d for d in datasets if d.get("kind") == "sales"), None))
     if results.get("ingestion"):
@@ -74,21 +102,53 @@ def targets(results: dict) -> list[dict[str, Any]]:
         share = dataset.get("incremental_share")
         rows.append(
             {
-                "target": f"incremental ≤ 15 % of full ({dataset['name']})",
+                "target": f"one new day ≤ {share_label(INCREMENTAL_SHARE)} of the full build "
+                f"({dataset['name']})",
                 "measured": None if share is None else share * 100,
                 "unit": "%",
                 "limit": INCREMENTAL_SHARE * 100,
-                "verdict": verdict(None if share is None else share, INCREMENTAL_SHARE),
-                "note": dataset.get("incremental_note", ""),
+                "verdict": verdict(share, INCREMENTAL_SHARE),
+                "note": (
+                    f"INVALID: {dataset['incremental_invalid']}"
+                    if dataset.get("incremental_invalid")
+                    else dataset.get("incremental_note", "")
+                ),
+            }
+        )
+        share = dataset.get("noop_share")
+        rows.append(
+            {
+                "target": f"nothing new ≤ {share_label(NOOP_SHARE)} of the full build "
+                f"({dataset['name']})",
+                "measured": None if share is None else share * 100,
+                "unit": "%",
+                "limit": NOOP_SHARE * 100,
+                "verdict": verdict(share, NOOP_SHARE),
+                "note": "",
             }
         )
 
     superset = results.get("superset") or {}
+    rows += superset_targets(superset)
+    if superset.get("rush"):
+        from tooling.bench import rush
+
+        rows += rush.targets(superset["rush"])
+    for name, more in (results.get("superset_more") or {}).items():
+        rows += superset_targets(more, name)
+    return rows
+
+
+def superset_targets(superset: dict, dataset: str = "") -> list[dict[str, Any]]:
+    """The drill-step and board targets of one Superset measurement; ``dataset`` names it in the
+    labels (the first ``--superset-on`` dataset's are unnamed, as they have always been)."""
+    on = f" on {dataset}" if dataset else ""
+    rows: list[dict[str, Any]] = []
     for item in superset.get("chart_data", []):
         rows.append(
             {
-                "target": f"drill step ≤ 200 ms p95: {item['step']}. {item['chart']} "
-                f"({item['variant']})",
+                "target": f"drill step ≤ {ms_label(DRILL_P95_MS)} p95{on}: {item['step']}. "
+                f"{item['chart']} ({item['variant']})",
                 "measured": item.get("p95_ms"),
                 "unit": "ms",
                 "limit": DRILL_P95_MS,
@@ -97,11 +157,15 @@ def targets(results: dict) -> list[dict[str, Any]]:
             }
         )
     if not superset.get("chart_data"):
-        rows.append(_not_measured("each drill step ≤ 200 ms p95", superset.get("skipped", "")))
+        rows.append(
+            _not_measured(
+                f"each drill step ≤ {ms_label(DRILL_P95_MS)} p95{on}", superset.get("skipped", "")
+            )
+        )
     for board in superset.get("boards", []):
         rows.append(
             {
-                "target": f"board drawn ≤ 3 s: {board['board']} (median)",
+                "target": f"board drawn ≤ {ms_label(BOARD_MS)}{on}: {board['board']} (median)",
                 "measured": board.get("median_ms"),
                 "unit": "ms",
                 "limit": BOARD_MS,
@@ -111,18 +175,17 @@ def targets(results: dict) -> list[dict[str, Any]]:
         )
     if not superset.get("boards"):
         reason = superset.get("boards_skipped") or superset.get("skipped", "")
-        rows.append(_not_measured("each board drawn ≤ 3 s", reason))
-    if superset.get("rush"):
-        from tooling.bench import rush
-
-        rows += rush.targets(superset["rush"])
+        rows.append(_not_measured(f"each board drawn ≤ {ms_label(BOARD_MS)}{on}", reason))
     return rows
 
 
 def sales_targets(sales: dict | None) -> list[dict[str, Any]]:
     """The two 10M-sales-log targets. A smaller size run by request is not judged; a smaller
     size the machine fell back to (memory or time guard) does not meet them."""
-    names = ("10M sales logs: full build ≤ 10 min", "10M sales logs: peak memory ≤ 4 GB")
+    names = (
+        f"10M sales logs: full build ≤ {seconds_label(SALES_10M_S)}",
+        f"10M sales logs: peak memory ≤ {mb_label(SALES_10M_MB)}",
+    )
     if sales is None:
         return [_not_measured(name, "the sales-log variant was not in this run") for name in names]
     full = _full(sales)
@@ -157,15 +220,15 @@ def sales_targets(sales: dict | None) -> list[dict[str, Any]]:
 
 
 def ingestion_targets(ingestion: dict) -> list[dict[str, Any]]:
-    """The three ingestion targets: a clean 1M-row CSV within 3× ``pl.read_csv``; 10M sales logs
-    ingested within 60 s and 2 GB."""
+    """The three ingestion targets: a clean 1M-row CSV within ``INGEST_RATIO`` × ``pl.read_csv``;
+    10M sales logs ingested within ``INGEST_10M_S`` and ``INGEST_10M_MB``."""
     clean = ingestion.get("clean_csv") or {}
     sales = ingestion.get("sales_logs") or {}
     ratio = clean.get("ratio")
     rows = [
         {
-            "target": f"ingestion of a clean {clean.get('rows', 1_000_000):,}-row CSV ≤ 3× "
-            "pl.read_csv of it",
+            "target": f"ingestion of a clean {clean.get('rows', 1_000_000):,}-row CSV ≤ "
+            f"{INGEST_RATIO:g}× pl.read_csv of it",
             "measured": ratio,
             "unit": "×",
             "limit": INGEST_RATIO,
@@ -179,8 +242,13 @@ def ingestion_targets(ingestion: dict) -> list[dict[str, Any]]:
     if ok and size < TEN_MILLION:
         note = f"ran {size:,} sales logs; the target is for 10,000,000"
     for name, key, unit, limit in (
-        ("10M sales logs: ingestion ≤ 60 s", "wall_s", "s", INGEST_10M_S),
-        ("10M sales logs: ingestion peak memory ≤ 2 GB", "peak_rss_mb", "MB", INGEST_10M_MB),
+        (f"10M sales logs: ingestion ≤ {INGEST_10M_S:g} s", "wall_s", "s", INGEST_10M_S),
+        (
+            f"10M sales logs: ingestion peak memory ≤ {mb_label(INGEST_10M_MB)}",
+            "peak_rss_mb",
+            "MB",
+            INGEST_10M_MB,
+        ),
     ):
         value = sales.get(key) if ok else None
         judged = verdict(value, limit) if size >= TEN_MILLION else NOT_MEASURED
@@ -351,6 +419,8 @@ def table(header: list[str], rows: list[list[str]], right: set[int] | None = Non
 def _run_phase_row(name: str, label: str, run: dict) -> list[str]:
     phases = run.get("phases") or {}
     status = "ok" if run.get("ok") else (run.get("aborted") or f"failed {run.get('failed_steps')}")
+    if run.get("ok") and not (run.get("new_day") or {"ok": True})["ok"]:
+        status = "INVALID: the new day was not ingested"
     return [
         name,
         label,
@@ -479,7 +549,16 @@ def render_markdown(results: dict) -> str:
                 rows.append(_run_phase_row(d["name"], label, run))
     out.append(table(header, rows, right=set(range(2, 16))))
 
-    out += ["", "## Incremental against full", ""]
+    out += [
+        "",
+        "## Incremental against full",
+        "",
+        "The new day's files are landed with their modification time moved past ingestion's "
+        "settle time (a newer file is left for the next run as still being written). *new day "
+        "ingested*: read from `ingest.file_audit` after the run; a run that did not ingest every "
+        "row of them timed a no-op, and its share is not judged.",
+        "",
+    ]
     out.append(
         table(
             [
@@ -490,6 +569,7 @@ def render_markdown(results: dict) -> str:
                 "share",
                 "nothing-new wall s",
                 "share",
+                "new day ingested",
                 "dbt in the incremental run",
             ],
             [
@@ -503,6 +583,7 @@ def render_markdown(results: dict) -> str:
                     else f"{d['incremental_share'] * 100:.1f} %",
                     fmt_s(_ok_wall((d.get("runs") or {}).get("noop") or {})),
                     "–" if d.get("noop_share") is None else f"{d['noop_share'] * 100:.1f} %",
+                    _new_day(((d.get("runs") or {}).get("incremental") or {}).get("new_day")),
                     _dbt_mode((d.get("runs") or {}).get("incremental") or {}),
                 ]
                 for d in datasets
@@ -531,7 +612,42 @@ def render_markdown(results: dict) -> str:
         )
 
     superset = results.get("superset") or {}
-    out += ["", "## Superset", ""]
+    out += render_superset(superset, "## Superset")
+    for name, more in (results.get("superset_more") or {}).items():
+        out += render_superset(more, f"## Superset on {name}")
+
+    if superset.get("rush"):
+        from tooling.bench import rush
+
+        out += ["", rush.render(dict(superset["rush"], dataset=superset.get("dataset"))).rstrip()]
+
+    if results.get("ingestion"):
+        out += ["", render_ingestion(results["ingestion"]).rstrip("\n")]
+
+    latency = results.get("landing_latency") or {}
+    out += ["", "## Landing → boards through the sensor", ""]
+    if latency.get("status") == "measured":
+        details = {k: v for k, v in latency.items() if k not in ("status",)}
+        out.append(
+            table(
+                ["measure", "value"],
+                [[str(k), _plain(v)] for k, v in details.items()],
+            )
+        )
+    else:
+        out.append(f"Not measured: {latency.get('reason', 'not run')}.")
+
+    notes = results.get("notes") or []
+    if notes:
+        out += ["", "## Notes", ""]
+        out += [f"- {note}" for note in notes]
+    return "\n".join(out) + "\n"
+
+
+def render_superset(superset: dict, heading: str) -> list[str]:
+    """One Superset measurement (on one dataset's served file): its drill-path chart data and
+    board draw times, each judged against its target."""
+    out = ["", heading, ""]
     if superset.get("chart_data") or superset.get("boards"):
         out.append(
             f"On the **{superset.get('dataset', '?')}** dataset's served file. Superset "
@@ -557,7 +673,16 @@ def render_markdown(results: dict) -> str:
         ]
         out.append(
             table(
-                ["step", "chart", "variant", "rows", "p50 ms", "p95 ms", "max ms", "≤ 200 ms p95"],
+                [
+                    "step",
+                    "chart",
+                    "variant",
+                    "rows",
+                    "p50 ms",
+                    "p95 ms",
+                    "max ms",
+                    f"≤ {ms_label(DRILL_P95_MS)} p95",
+                ],
                 [
                     [
                         str(item["step"]),
@@ -588,7 +713,15 @@ def render_markdown(results: dict) -> str:
         ]
         out.append(
             table(
-                ["board", "role", "charts", "first ms", "median ms", "max ms", "≤ 3 s (median)"],
+                [
+                    "board",
+                    "role",
+                    "charts",
+                    "first ms",
+                    "median ms",
+                    "max ms",
+                    f"≤ {ms_label(BOARD_MS)} (median)",
+                ],
                 [
                     [
                         b["board"],
@@ -604,33 +737,16 @@ def render_markdown(results: dict) -> str:
                 right={2, 3, 4, 5},
             )
         )
+    return out
 
-    if superset.get("rush"):
-        from tooling.bench import rush
 
-        out += ["", rush.render(dict(superset["rush"], dataset=superset.get("dataset"))).rstrip()]
-
-    if results.get("ingestion"):
-        out += ["", render_ingestion(results["ingestion"]).rstrip("\n")]
-
-    latency = results.get("landing_latency") or {}
-    out += ["", "## Landing → boards through the sensor", ""]
-    if latency.get("status") == "measured":
-        details = {k: v for k, v in latency.items() if k not in ("status",)}
-        out.append(
-            table(
-                ["measure", "value"],
-                [[str(k), _plain(v)] for k, v in details.items()],
-            )
-        )
-    else:
-        out.append(f"Not measured: {latency.get('reason', 'not run')}.")
-
-    notes = results.get("notes") or []
-    if notes:
-        out += ["", "## Notes", ""]
-        out += [f"- {note}" for note in notes]
-    return "\n".join(out) + "\n"
+def _new_day(check: dict | None) -> str:
+    """Whether the one-new-day run ingested the day the bench landed (``pipeline.check_landed``)."""
+    if not check:
+        return "–"
+    if check["ok"]:
+        return f"yes: {check['rows_loaded']:,} rows loaded from {check['files']} files"
+    return "**NO** (not an increment's time): " + "; ".join(check["problems"])
 
 
 def _dbt_mode(run: dict) -> str:

@@ -32,6 +32,7 @@ import requests
 import yaml
 
 from pipelines.config import REPO_ROOT
+from tooling.bench.report import BOARD_MS, ms_label
 from tooling.bench.stats import summarize
 from tooling.bench.superset import (
     DASHBOARDS_DIR,
@@ -46,7 +47,6 @@ from tooling.bench.superset import (
 
 PER_USER_PARALLEL = 6  # a browser's connections per host
 REQUEST_TIMEOUT_S = 120
-BOARD_TARGET_MS = 3000
 
 
 @dataclass(frozen=True)
@@ -323,14 +323,14 @@ def targets(rush: dict[str, Any]) -> list[dict[str, Any]]:
         if not run.get("boards"):
             continue
         worst = max(run["boards"], key=lambda b: b["board_p95_ms"])
-        ok = run["errors"] == 0 and worst["board_p95_ms"] <= BOARD_TARGET_MS
+        ok = run["errors"] == 0 and worst["board_p95_ms"] <= BOARD_MS
         rows.append(
             {
                 "target": f"{rush['users']} simultaneous users ({label}): 0 errors, every board "
-                "≤ 3 s at p95",
+                f"≤ {ms_label(BOARD_MS)} at p95",
                 "measured": worst["board_p95_ms"],
                 "unit": "ms",
-                "limit": BOARD_TARGET_MS,
+                "limit": BOARD_MS,
                 "verdict": "met" if ok else "not met",
                 "note": f"{run['errors']} errors; slowest board {worst['board']}",
             }
@@ -439,7 +439,7 @@ def render(rush: dict[str, Any], date: str = "", command: str = "", commit: str 
                     "chart p95 ms",
                     "board p50 ms",
                     "board p95 ms",
-                    "≤ 3 s p95",
+                    f"≤ {ms_label(BOARD_MS)} p95",
                 ],
                 [
                     [
@@ -452,7 +452,7 @@ def render(rush: dict[str, Any], date: str = "", command: str = "", commit: str 
                         _ms(b["chart_p95_ms"]),
                         _ms(b["board_p50_ms"]),
                         _ms(b["board_p95_ms"]),
-                        "met" if b["board_p95_ms"] <= BOARD_TARGET_MS else "not met",
+                        "met" if b["board_p95_ms"] <= BOARD_MS else "not met",
                     ]
                     for b in run["boards"]
                 ],
@@ -479,8 +479,8 @@ def merge(markdown: str, section: str) -> str:
 
 
 def rush_only(bench: Any, args: Any, argv: list[str] | None) -> int:
-    """Build the ``--superset-on`` dataset (generate, one full run), serve it, run the rush, and
-    write its section into the existing report (the rest of it is left as it was)."""
+    """Build the first ``--superset-on`` dataset (generate, one full run), serve it, run the
+    rush, and write its section into the existing report (the rest of it is left as it was)."""
     import sys
     from datetime import datetime
 

@@ -2,9 +2,12 @@
 
 The sample generator cannot write ten million sales logs at a sane scale, so the large variant is
 a generated company plus synthetic sales-log files built here. Every synthetic row is a real row
-of the company's own sales logs (the *pool*: the sample's files minus the planted defects listed in
-``_manifest.json``) with a fresh id and a new time, so it references the company's real reps,
-customers, contacts, opportunities and templates and carries the template's required fields:
+of the company's own sales logs (the *pool*: the files the sample generator lists in
+``_manifest.json``, minus the planted defects it lists there; never anything else under the landing
+folder, so the bulk files and earlier days written here are not read back: a pool stays the size
+of the sample, not of the 10M-row dataset) with a fresh id and a new time, so it references the
+company's real reps, customers, contacts, opportunities and templates and carries the template's
+required fields:
 
 - the new time keeps the pool row's weekday and time of day and moves it by whole weeks to a day
   inside ``[start, end]`` (ranges shorter than a week: any day of the range), so the volume follows
@@ -18,20 +21,29 @@ customers, contacts, opportunities and templates and carries the template's requ
 Everything is vectorised (NumPy draws, Polars gathers and CSV writing) and deterministic for a
 seed. The same functions write the daily increment: one day's sales logs and WeCom messages, each
 an average day's volume, dated the day after the sample ends.
+
+Files written here are new, and ingestion leaves a file modified less than the contract's
+``landing.settle_seconds`` ago for the next run (it may still be being written): the bench moves
+the modification time of what it lands past that settle time (``backdate``; ``settle_seconds``
+reads it where ingestion does) before it runs the pipeline on it.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fnmatch import fnmatch
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+MANIFEST = "_manifest.json"
 EPOCH = date(1970, 1, 1)
 DAY_S = 86_400
 SALES_LOG_GLOB = "crm/sales_logs*.csv"
@@ -50,32 +62,75 @@ class Written:
     rows: int
 
 
+# --- landing them -------------------------------------------------------------------------------
+
+
+def settle_seconds(env: dict[str, str] | None = None) -> float:
+    """The settle time ingestion applies (``pipelines.ingest.discovery.settle_seconds``: the
+    contract's ``landing.settle_seconds`` or ``$LASTMILE_SETTLE_SECONDS`` in ``env``): a file
+    modified more recently is left for the next run."""
+    from pipelines.config import CONTRACT_PATH
+    from pipelines.ingest.contract import load_contract
+    from pipelines.ingest.discovery import settle_seconds as ingestion_settle_seconds
+
+    return ingestion_settle_seconds(load_contract(CONTRACT_PATH).landing, env)
+
+
+def backdate(paths: Iterable[Path], seconds: float, now: float | None = None) -> float:
+    """Set the access and modification times of ``paths`` to ``seconds`` before ``now`` (default:
+    the clock), so ingestion's "still being written" rule no longer holds a file just written
+    back. Returns the time set (epoch seconds)."""
+    if seconds < 0:
+        raise ValueError("seconds must not be negative")
+    stamp = (time.time() if now is None else now) - seconds
+    for path in paths:
+        os.utime(path, (stamp, stamp))
+    return stamp
+
+
 # --- the pools ----------------------------------------------------------------------------------
 
 
-def defect_rows(landing: Path) -> dict[str, set[int]]:
+def read_manifest(landing: Path) -> dict:
+    """The sample generator's ``_manifest.json`` in ``landing``: its files and planted defects."""
+    path = landing / MANIFEST
+    if not path.is_file():
+        raise ValueError(f"{path} is missing: the pools are the sample's own files, listed there")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def defect_rows(manifest: dict) -> dict[str, set[int]]:
     """Per landing file, the row numbers of planted defects (the manifest's numbering: CSV header
     = row 1, JSON lines 1-based)."""
-    manifest = landing / "_manifest.json"
-    if not manifest.is_file():
-        return {}
     out: dict[str, set[int]] = {}
-    for defect in json.loads(manifest.read_text(encoding="utf-8")).get("defects", []):
+    for defect in manifest.get("defects", []):
         if defect.get("row") is not None:
             out.setdefault(defect["file"], set()).add(int(defect["row"]))
     return out
 
 
+def sample_files(manifest: dict, glob: str) -> list[str]:
+    """The manifest's files (key ``path``, relative to the landing root) matching ``glob``,
+    sorted; a file planted whole as unreadable (a ``file_error`` defect) is left out."""
+    unreadable = {d["file"] for d in manifest.get("defects", []) if d.get("expect") == "file_error"}
+    return sorted(
+        entry["path"]
+        for entry in manifest.get("files", [])
+        if fnmatch(entry["path"], glob) and entry["path"] not in unreadable
+    )
+
+
 def load_sales_log_pool(landing: Path) -> pl.DataFrame:
-    """The company's own sales logs (all string columns, headers as written), defects left out.
+    """The company's own sales logs (all string columns, headers as written): the files the
+    manifest lists, defects left out.
 
     A file with a planted unknown extra header keeps only the headers every file has."""
-    defects = defect_rows(landing)
+    manifest = read_manifest(landing)
+    defects = defect_rows(manifest)
     files: list[tuple[list[str], list[list[str]]]] = []
-    for path in sorted(landing.glob(SALES_LOG_GLOB)):
-        rel = path.relative_to(landing).as_posix()
+    for rel in sample_files(manifest, SALES_LOG_GLOB):
         bad = defects.get(rel, set())
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with (landing / rel).open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader)
             rows = [
@@ -85,7 +140,7 @@ def load_sales_log_pool(landing: Path) -> pl.DataFrame:
             ]
         files.append((header, rows))
     if not files or not any(rows for _, rows in files):
-        raise ValueError(f"no sales logs under {landing}/{SALES_LOG_GLOB}")
+        raise ValueError(f"no sales logs in {landing / MANIFEST} matching {SALES_LOG_GLOB}")
     common = set.intersection(*(set(header) for header, _ in files))
     columns = [name for name in files[0][0] if name in common]
     if LOG_ID not in columns or LOG_AT not in columns:
@@ -100,12 +155,14 @@ def load_sales_log_pool(landing: Path) -> pl.DataFrame:
 
 
 def load_message_pool(landing: Path) -> list[dict]:
-    """The company's own WeCom messages (parsed JSON objects), defects left out."""
-    defects = defect_rows(landing)
+    """The company's own WeCom messages (parsed JSON objects): the files the manifest lists,
+    defects left out."""
+    manifest = read_manifest(landing)
+    defects = defect_rows(manifest)
     pool: list[dict] = []
-    for path in sorted(landing.glob(MESSAGES_GLOB)):
-        bad = defects.get(path.relative_to(landing).as_posix(), set())
-        with path.open(encoding="utf-8") as handle:
+    for rel in sample_files(manifest, MESSAGES_GLOB):
+        bad = defects.get(rel, set())
+        with (landing / rel).open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if number in bad or not line.strip():
                     continue
@@ -116,7 +173,7 @@ def load_message_pool(landing: Path) -> list[dict]:
                 if isinstance(record, dict) and record.get(MSG_ID) and record.get(MSG_TIME):
                     pool.append(record)
     if not pool:
-        raise ValueError(f"no WeCom messages under {landing}/{MESSAGES_GLOB}")
+        raise ValueError(f"no WeCom messages in {landing / MANIFEST} matching {MESSAGES_GLOB}")
     return pool
 
 
