@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -18,10 +19,19 @@ from pipelines.outbox.assets import (
     outbox_delivery_schedule,
 )
 from pipelines.publish import build_publish_asset
-from pipelines.resources import Warehouse
+from pipelines.resources import WAREHOUSE_ENV, Warehouse
 from pipelines.schedules import daily_refresh_schedule, weekly_full_rebuild_schedule
 from pipelines.sensors import landing_sensor, run_failure_log
 from pipelines.transform.dbt import build_dbt_assets, dbt_executable, lastmile_dbt_project
+
+
+def warehouse_resource() -> Warehouse:
+    """The ``Warehouse`` with each config field bound to its environment variable (``dg.EnvVar``:
+    the Dagster UI names the variable, its value is read when a run starts) when that variable
+    is set where the code location loads; a field whose variable is unset keeps its default."""
+    return Warehouse(
+        **{field: dg.EnvVar(var) for field, var in WAREHOUSE_ENV.items() if var in os.environ}
+    )
 
 
 @dg.definitions
@@ -47,7 +57,7 @@ def defs() -> dg.Definitions:
         ],
         sensors=[landing_sensor, run_failure_log],
         resources={
-            "warehouse": Warehouse(),
+            "warehouse": warehouse_resource(),
             "dbt": DbtCliResource(
                 project_dir=project,
                 profiles_dir=str(project.profiles_dir),

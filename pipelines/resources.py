@@ -3,7 +3,7 @@
 The ``Warehouse`` resource is the build DuckDB file, whichever engine builds the models
 (``LASTMILE_ENGINE``, docs/scale-out.md). Ingestion, the extract step, the GX checks, the outbox
 and the publish step always read and write that file. What differs is where dbt builds, and that
-is :meth:`Warehouse.engine`:
+is :meth:`Warehouse.build_engine`:
 
 - :class:`DuckDBWarehouse` (``duckdb``, the default): dbt builds in the same file; nothing to do
   around the build.
@@ -13,24 +13,33 @@ is :meth:`Warehouse.engine`:
   steps read — the marts and ``int_evaluation_date`` — back as Parquet (``on-run-end``,
   ``$LASTMILE_HOME/spark/export``); after dbt, those are loaded into the same schemas of the
   build file, so the GX checks, the outbox and the publish step run unchanged on Spark's results.
+
+Its config fields are the settings of :mod:`pipelines.config` — the paths, the dbt target, the
+engine and the PII key — so the Dagster UI shows them: ``definitions.py`` binds each to its
+environment variable with ``dg.EnvVar``, read when a run starts. Outside Dagster (the CLI, the
+tests), :meth:`Warehouse.from_environment` reads the same variables.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 
-from pipelines.config import Settings, load_settings
+from pipelines.config import PII_KEY_ENV, SETTINGS_ENV, Settings, load_settings, pii_key
 
 # Every step that opens the build DuckDB file runs in this pool; its limit is 1 (see dagster.yaml),
 # because DuckDB allows one read-write process per file and the lock does not wait.
 BUILD_DB_POOL = "duckdb_build"
+
+# the Warehouse's config fields → the environment variables they are read from
+WAREHOUSE_ENV = {**SETTINGS_ENV, "pii_key": PII_KEY_ENV}
 
 # the schemas of the raw tables dbt reads as sources (ingestion, extraction and the audit)
 RAW_SCHEMA_FILTER = "(table_schema like 'raw\\_%' escape '\\' or table_schema = 'ingest')"
@@ -154,13 +163,69 @@ ENGINES = {"duckdb": DuckDBWarehouse, "spark": SparkWarehouse}
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The build DuckDB file. Paths are resolved when a step runs, from the environment."""
+    """The build DuckDB file and where dbt builds. An unset field takes the default its
+    environment variable has when unset (pipelines/config.py)."""
+
+    home: str | None = Field(
+        default=None,
+        description="LASTMILE_HOME: the installation's folder; the paths below default under it "
+        "(default: <repo>/var)",
+    )
+    landing_dir: str | None = Field(
+        default=None,
+        description="LASTMILE_LANDING_DIR: where the source systems' extracts land "
+        "(default: <home>/landing)",
+    )
+    build_db: str | None = Field(
+        default=None,
+        description="LASTMILE_BUILD_DB: the build DuckDB file ingestion, dbt, the checks and the "
+        "outbox write (default: <home>/warehouse/build.duckdb)",
+    )
+    serve_db: str | None = Field(
+        default=None,
+        description="LASTMILE_SERVE_DB: the published DuckDB file Superset reads "
+        "(default: <home>/warehouse/lastmile.duckdb)",
+    )
+    dbt_target: str | None = Field(
+        default=None,
+        description="LASTMILE_DBT_TARGET: the profiles.yml output dbt builds with "
+        "(default: dev; always spark when the engine is spark)",
+    )
+    engine: str | None = Field(
+        default=None,
+        description=f"LASTMILE_ENGINE: where dbt builds, one of {', '.join(ENGINES)} "
+        "(default: duckdb; docs/scale-out.md)",
+    )
+    pii_key: str | None = Field(
+        default=None,
+        description="LASTMILE_PII_KEY: the key that hashes personal identifiers "
+        "(default: one generated once into <home>/pii.key)",
+    )
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> Warehouse:
+        """The resource with every field whose variable is set in ``env`` (default: the
+        process environment) set to its value: for the CLI and the tests."""
+        env = os.environ if env is None else env
+        return cls(**{field: env[var] for field, var in WAREHOUSE_ENV.items() if var in env})
+
+    def environment(self) -> dict[str, str]:
+        """The fields that are set, as the environment variables ``pipelines.config`` reads."""
+        return {
+            var: value
+            for field, var in WAREHOUSE_ENV.items()
+            if (value := getattr(self, field)) is not None
+        }
 
     def settings(self) -> Settings:
-        return load_settings()
+        return load_settings(self.environment())
 
-    def engine(self) -> DuckDBWarehouse:
-        """Where dbt builds: ``LASTMILE_ENGINE`` (see the module's docstring)."""
+    def hashing_key(self) -> str:
+        """The PII key: the field, else the one generated into ``<home>/pii.key``."""
+        return pii_key(self.settings(), self.environment())
+
+    def build_engine(self) -> DuckDBWarehouse:
+        """Where dbt builds: the ``engine`` field (see the module's docstring)."""
         settings = self.settings()
         return ENGINES[settings.engine](settings)
 

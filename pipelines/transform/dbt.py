@@ -21,7 +21,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.changes import DEFINITION_PATHS, definitions_fingerprint  # noqa: F401
-from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings, pii_key
+from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
 from pipelines.evaluation import (
     EVALUATION_TAG,
     dbt_vars,
@@ -38,12 +38,14 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-def dbt_env(settings: Settings) -> dict[str, str]:
-    """The variables ``profiles.yml`` reads."""
+def dbt_env(warehouse: Warehouse) -> dict[str, str]:
+    """The variables ``profiles.yml`` and the models read: the build file, the target and the
+    PII key, from the ``Warehouse`` resource."""
+    settings = warehouse.settings()
     return {
         "LASTMILE_BUILD_DB": str(settings.build_db),
         "LASTMILE_DBT_TARGET": settings.dbt_target,
-        "LASTMILE_PII_KEY": pii_key(settings),
+        "LASTMILE_PII_KEY": warehouse.hashing_key(),
     }
 
 
@@ -162,12 +164,12 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         warehouse: Warehouse,
     ):
         validate_rules()  # a malformed business rule stops here, naming file, row and value
-        settings = load_settings()
-        engine = warehouse.engine()
+        settings = warehouse.settings()
+        engine = warehouse.build_engine()
         manifest = json.loads(Path(project.manifest_path).read_text(encoding="utf-8"))
         # what the steps after dbt read (the engines other than DuckDB write them back)
         relations = relations_read_after_build(manifest, PUBLISHED_SCHEMAS)
-        for name, value in {**dbt_env(settings), **engine.dbt_env(relations)}.items():
+        for name, value in {**dbt_env(warehouse), **engine.dbt_env(relations)}.items():
             os.environ[name] = value
         if engine.name != "duckdb":  # DuckDB builds in the file itself: nothing to stage
             with warehouse.connect(read_only=True) as conn:

@@ -28,10 +28,10 @@ def spark_settings(tmp_path, monkeypatch):
 
 def test_the_switch_picks_the_engine_and_its_dbt_target(spark_settings, monkeypatch):
     assert spark_settings.dbt_target == "spark"  # whatever LASTMILE_DBT_TARGET says
-    assert isinstance(Warehouse().engine(), SparkWarehouse)
+    assert isinstance(Warehouse.from_environment().build_engine(), SparkWarehouse)
     monkeypatch.setenv("LASTMILE_ENGINE", "duckdb")
     assert load_settings().dbt_target == "ci"
-    engine = Warehouse().engine()
+    engine = Warehouse.from_environment().build_engine()
     assert type(engine) is DuckDBWarehouse and engine.dbt_env(["marts.x"]) == {}
 
 
