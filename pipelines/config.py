@@ -25,8 +25,6 @@ SETTINGS_ENV = {
     "engine": "LASTMILE_ENGINE",
 }
 PII_KEY_ENV = "LASTMILE_PII_KEY"
-# LASTMILE_ENGINE: where dbt builds the warehouse (docs/scale-out.md)
-ENGINES = ("duckdb", "spark")
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,10 @@ def dbt_target(env: dict[str, str]) -> str:
 
 
 def engine(env: dict[str, str] | None = None) -> str:
-    """``LASTMILE_ENGINE``: ``duckdb`` (the default: one file, one machine) or ``spark``."""
+    """``LASTMILE_ENGINE``: ``duckdb`` (the default: one file, one machine) or ``spark``, one of
+    ``pipelines.engines.ENGINES``."""
+    from pipelines.engines import ENGINES  # the engines import these settings
+
     env = dict(os.environ if env is None else env)
     value = (env.get("LASTMILE_ENGINE") or "duckdb").strip().lower()
     if value not in ENGINES:

@@ -6,7 +6,6 @@ import json
 import os
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from pipelines.checks import build_gx_checks
 from pipelines.extract.assets import build_extract_assets
@@ -22,7 +21,12 @@ from pipelines.publish import build_publish_asset
 from pipelines.resources import WAREHOUSE_ENV, Warehouse
 from pipelines.schedules import daily_refresh_schedule, weekly_full_rebuild_schedule
 from pipelines.sensors import landing_sensor, run_failure_log
-from pipelines.transform.dbt import build_dbt_assets, dbt_executable, lastmile_dbt_project
+from pipelines.transform.dbt import (
+    DbtCliResourceWithEnv,
+    build_dbt_assets,
+    dbt_executable,
+    lastmile_dbt_project,
+)
 
 
 def warehouse_resource() -> Warehouse:
@@ -58,7 +62,7 @@ def defs() -> dg.Definitions:
         sensors=[landing_sensor, run_failure_log],
         resources={
             "warehouse": warehouse_resource(),
-            "dbt": DbtCliResource(
+            "dbt": DbtCliResourceWithEnv(
                 project_dir=project,
                 profiles_dir=str(project.profiles_dir),
                 dbt_executable=dbt_executable(),
