@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -54,6 +55,8 @@ class DbtBuildConfig(dg.Config):
 
 # one dbt invocation at a time starts with variables of its own (see _subprocess_env)
 _SUBPROCESS_ENV_LOCK = threading.Lock()
+# the variables of the dbt invocation being started, if it has any
+_SUBPROCESS_ENV: ContextVar[dict[str, str] | None] = ContextVar("subprocess_env", default=None)
 
 
 class DbtCliResourceWithEnv(DbtCliResource):
@@ -68,6 +71,15 @@ class DbtCliResourceWithEnv(DbtCliResource):
             return super().cli(args, **kwargs)
         with _subprocess_env(env):
             return super().cli(args, **kwargs)
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]):
+        """dagster-dbt's in-process dbt adapter serves only ``fetch_row_counts`` and
+        ``fetch_column_metadata``, which Lastmile does not call, and renders ``profiles.yml``
+        from this process's environment, which lacks the variables given to ``cli(env=...)``:
+        with those, none is made (rather than a warning with a traceback in the step's log)."""
+        if _SUBPROCESS_ENV.get() is not None:
+            return None
+        return super()._initialize_dbt_core_adapter(args)
 
 
 @contextmanager
@@ -93,9 +105,11 @@ def _subprocess_env(extra: Mapping[str, str]) -> Iterator[None]:
         if dagster_dbt_resource.DbtCliInvocation is not DbtCliInvocation:
             raise RuntimeError("dagster_dbt's DbtCliResource no longer starts dbt as expected")
         dagster_dbt_resource.DbtCliInvocation = _InvocationWithEnv
+        token = _SUBPROCESS_ENV.set(extra)
         try:
             yield
         finally:
+            _SUBPROCESS_ENV.reset(token)
             dagster_dbt_resource.DbtCliInvocation = DbtCliInvocation
 
 

@@ -6,6 +6,7 @@ engine and hands them to the dbt subprocess only (``DbtCliResourceWithEnv``): ``
 the same after the step as before it.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def test_the_dbt_step_gives_its_variables_to_dbt_and_leaves_os_environ_alone(
         assert not any(name.startswith(("SPARK_", "LASTMILE_SPARK")) for name in env)
 
 
-def test_the_dbt_subprocess_receives_the_variables(tmp_path, monkeypatch):
+def test_the_dbt_subprocess_receives_the_variables(tmp_path, monkeypatch, caplog):
     """A real dbt process, on a one-file project whose profile reads its DuckDB file from
     LASTMILE_BUILD_DB as Lastmile's does: it reads the build file, the PII key and a Spark
     variable that are only in ``env``, none of them in this process's environment."""
@@ -196,6 +197,9 @@ def test_the_dbt_subprocess_receives_the_variables(tmp_path, monkeypatch):
     ]
     assert invocation.is_successful(), invocation.get_error()
     assert dict(os.environ) == before
+    # no in-process adapter rendering profiles.yml without the variables: no warning logged
+    assert invocation.adapter is None
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     lake = tmp_path / "lake"
     assert compiled == [
         f"select 'key-only-in-env' as pii_key, '{lake}' as lake, 'ci:{build}' as target"
