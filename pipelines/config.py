@@ -14,8 +14,17 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 CONTRACT_PATH = Path(__file__).resolve().parent / "ingest" / "contract.yaml"
-# LASTMILE_ENGINE: where dbt builds the warehouse (docs/scale-out.md)
-ENGINES = ("duckdb", "spark")
+# every setting and the environment variable it is read from (the ``Warehouse`` resource's config
+# fields, bound to these variables with ``dg.EnvVar`` in definitions.py, carry the same names)
+SETTINGS_ENV = {
+    "home": "LASTMILE_HOME",
+    "landing_dir": "LASTMILE_LANDING_DIR",
+    "build_db": "LASTMILE_BUILD_DB",
+    "serve_db": "LASTMILE_SERVE_DB",
+    "dbt_target": "LASTMILE_DBT_TARGET",
+    "engine": "LASTMILE_ENGINE",
+}
+PII_KEY_ENV = "LASTMILE_PII_KEY"
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,8 @@ def pii_key(settings: Settings, env: dict[str, str] | None = None) -> str:
     """The key that hashes personal identifiers: ``LASTMILE_PII_KEY``, or one generated once per
     installation into ``$LASTMILE_HOME/pii.key`` (mode 600, never committed)."""
     env = dict(os.environ if env is None else env)
-    if env.get("LASTMILE_PII_KEY"):
-        return env["LASTMILE_PII_KEY"]
+    if env.get(PII_KEY_ENV):
+        return env[PII_KEY_ENV]
     path = settings.home / "pii.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +101,10 @@ def dbt_target(env: dict[str, str]) -> str:
 
 
 def engine(env: dict[str, str] | None = None) -> str:
-    """``LASTMILE_ENGINE``: ``duckdb`` (the default: one file, one machine) or ``spark``."""
+    """``LASTMILE_ENGINE``: ``duckdb`` (the default: one file, one machine) or ``spark``, one of
+    ``pipelines.engines.ENGINES``."""
+    from pipelines.engines import ENGINES  # the engines import these settings
+
     env = dict(os.environ if env is None else env)
     value = (env.get("LASTMILE_ENGINE") or "duckdb").strip().lower()
     if value not in ENGINES:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from pipelines.checks import build_gx_checks
 from pipelines.extract.assets import build_extract_assets
@@ -18,10 +18,24 @@ from pipelines.outbox.assets import (
     outbox_delivery_schedule,
 )
 from pipelines.publish import build_publish_asset
-from pipelines.resources import Warehouse
+from pipelines.resources import WAREHOUSE_ENV, Warehouse
 from pipelines.schedules import daily_refresh_schedule, weekly_full_rebuild_schedule
 from pipelines.sensors import landing_sensor, run_failure_log
-from pipelines.transform.dbt import build_dbt_assets, dbt_executable, lastmile_dbt_project
+from pipelines.transform.dbt import (
+    DbtCliResourceWithEnv,
+    build_dbt_assets,
+    dbt_executable,
+    lastmile_dbt_project,
+)
+
+
+def warehouse_resource() -> Warehouse:
+    """The ``Warehouse`` with each config field bound to its environment variable (``dg.EnvVar``:
+    the Dagster UI names the variable, its value is read when a run starts) when that variable
+    is set where the code location loads; a field whose variable is unset keeps its default."""
+    return Warehouse(
+        **{field: dg.EnvVar(var) for field, var in WAREHOUSE_ENV.items() if var in os.environ}
+    )
 
 
 @dg.definitions
@@ -47,8 +61,8 @@ def defs() -> dg.Definitions:
         ],
         sensors=[landing_sensor, run_failure_log],
         resources={
-            "warehouse": Warehouse(),
-            "dbt": DbtCliResource(
+            "warehouse": warehouse_resource(),
+            "dbt": DbtCliResourceWithEnv(
                 project_dir=project,
                 profiles_dir=str(project.profiles_dir),
                 dbt_executable=dbt_executable(),

@@ -7,7 +7,7 @@ the Parquet lake the raw tables are read from and the folder of the models writt
 
 - in-process (dbt-spark ``method: session``, ``LASTMILE_ENGINE=spark``'s default): dbt-spark
   starts Spark inside the dbt process the Dagster dbt step runs, reading these settings through
-  ``SPARK_CONF_DIR`` (``pipelines.resources.SparkWarehouse``); :func:`session` opens one in this
+  ``SPARK_CONF_DIR`` (``pipelines.engines.SparkWarehouse``); :func:`session` opens one in this
   process to look at the catalog by hand (never while a build runs);
 - a Spark Thrift Server on 127.0.0.1 (``make spark-up`` / ``make spark-down``; dbt-spark
   ``method: thrift``; Superset's ``hive://``).

@@ -18,8 +18,9 @@ import pytest
 from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Settings, load_settings
 
 # Modules that run the whole pipeline again (killed runs, the daemon, other storage, every rule's
-# range edges, replays) or all of dbt: `make test` runs them, `make test-fast` (-m "not slow")
-# leaves them out together with the Superset and browser tests.
+# range edges, replays) or all of dbt, or large parts of it (a rule changed in one file): `make
+# test` runs them, `make test-fast` (-m "not slow") leaves them out together with the Superset and
+# browser tests.
 SLOW_MODULES = {
     "tests/pipelines/test_sensor_latency.py",
     "tests/pipelines/test_robustness.py",
@@ -29,6 +30,7 @@ SLOW_MODULES = {
     "tests/dbt/test_dbt_build.py",
     "tests/dbt/test_incremental.py",
     "tests/handmade/test_rule_edges.py",
+    "tests/handmade/test_one_file_rule_change.py",
     "tests/handmade/test_backfill.py",
 }
 

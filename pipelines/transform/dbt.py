@@ -8,20 +8,35 @@ rebuild — so a manager's rule change is applied to history in the next run, no
 
 Every build evaluates one day (``pipelines.evaluation``): the run's ``lastmile/evaluation_date``
 tag, passed to dbt as the var ``evaluation_date``, and shown on every model's materialization.
+
+The variables dbt reads (``profiles.yml``'s build file, target and PII key; Spark's settings) come
+from the ``Warehouse`` resource and its engine, and go to dbt's process only
+(:class:`DbtCliResourceWithEnv`): the step never sets them in its own environment.
 """
 
 import json
-import os
 import shutil
 import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+import dagster_dbt.core.resource as dagster_dbt_resource
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from pipelines.changes import DEFINITION_PATHS, definitions_fingerprint  # noqa: F401
-from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings, pii_key
+from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
+from pipelines.engines import relations_read_after_build
 from pipelines.evaluation import (
     EVALUATION_TAG,
     dbt_vars,
@@ -30,7 +45,7 @@ from pipelines.evaluation import (
 )
 from pipelines.jobs import DBT_ASSETS_NAME
 from pipelines.publish import PUBLISHED_SCHEMAS
-from pipelines.resources import BUILD_DB_POOL, Warehouse, relations_read_after_build
+from pipelines.resources import BUILD_DB_POOL, Warehouse
 from pipelines.rules import validate_rules
 
 
@@ -38,12 +53,74 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-def dbt_env(settings: Settings) -> dict[str, str]:
-    """The variables ``profiles.yml`` reads."""
+# one dbt invocation at a time starts with variables of its own (see _subprocess_env)
+_SUBPROCESS_ENV_LOCK = threading.Lock()
+# the variables of the dbt invocation being started, if it has any
+_SUBPROCESS_ENV: ContextVar[dict[str, str] | None] = ContextVar("subprocess_env", default=None)
+
+
+class DbtCliResourceWithEnv(DbtCliResource):
+    """dagster-dbt's ``DbtCliResource`` whose ``cli`` also takes ``env``: variables for the dbt
+    subprocess only, over those dagster-dbt gives it (this process's environment and its own
+    ``DBT_*``). This process's ``os.environ`` is never changed."""
+
+    def cli(
+        self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs
+    ) -> DbtCliInvocation:
+        if not env:
+            return super().cli(args, **kwargs)
+        with _subprocess_env(env):
+            return super().cli(args, **kwargs)
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]):
+        """dagster-dbt's in-process dbt adapter serves only ``fetch_row_counts`` and
+        ``fetch_column_metadata``, which Lastmile does not call, and renders ``profiles.yml``
+        from this process's environment, which lacks the variables given to ``cli(env=...)``:
+        with those, none is made (rather than a warning with a traceback in the step's log)."""
+        if _SUBPROCESS_ENV.get() is not None:
+            return None
+        return super()._initialize_dbt_core_adapter(args)
+
+
+@contextmanager
+def _subprocess_env(extra: Mapping[str, str]) -> Iterator[None]:
+    """While ``DbtCliResource.cli`` runs, the subprocess it starts gets ``extra`` too.
+
+    dagster-dbt (0.29) has no supported way to give the dbt subprocess variables of its own:
+    ``cli`` builds the subprocess environment from ``os.environ`` and hands it to
+    ``DbtCliInvocation.run``, which starts the process (an ``env`` argument to ``cli`` was
+    declined upstream, dagster-io/dagster#29656, in favour of changing ``os.environ``). So for
+    the duration of one ``cli`` call, under a lock, the resource module's ``DbtCliInvocation`` is
+    a subclass whose ``run`` merges ``extra`` into that environment; the variables reach dbt's
+    process and nothing else. tests/pipelines/test_dbt_env.py checks both sides.
+    """
+    extra = dict(extra)
+
+    class _InvocationWithEnv(DbtCliInvocation):
+        @classmethod
+        def run(cls, *args, env: dict[str, str], **kwargs) -> DbtCliInvocation:
+            return DbtCliInvocation.run(*args, env={**env, **extra}, **kwargs)
+
+    with _SUBPROCESS_ENV_LOCK:
+        if dagster_dbt_resource.DbtCliInvocation is not DbtCliInvocation:
+            raise RuntimeError("dagster_dbt's DbtCliResource no longer starts dbt as expected")
+        dagster_dbt_resource.DbtCliInvocation = _InvocationWithEnv
+        token = _SUBPROCESS_ENV.set(extra)
+        try:
+            yield
+        finally:
+            _SUBPROCESS_ENV.reset(token)
+            dagster_dbt_resource.DbtCliInvocation = DbtCliInvocation
+
+
+def profile_env(warehouse: Warehouse) -> dict[str, str]:
+    """The variables ``profiles.yml`` and the models read: the build file, the target and the
+    PII key, from the ``Warehouse`` resource."""
+    settings = warehouse.settings()
     return {
         "LASTMILE_BUILD_DB": str(settings.build_db),
         "LASTMILE_DBT_TARGET": settings.dbt_target,
-        "LASTMILE_PII_KEY": pii_key(settings),
+        "LASTMILE_PII_KEY": warehouse.hashing_key(),
     }
 
 
@@ -157,22 +234,16 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     )
     def lastmile_dbt(
         context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
+        dbt: DbtCliResourceWithEnv,
         config: DbtBuildConfig,
         warehouse: Warehouse,
     ):
         validate_rules()  # a malformed business rule stops here, naming file, row and value
-        settings = load_settings()
-        engine = warehouse.engine()
+        settings = warehouse.settings()
+        engine = warehouse.build_engine()
         manifest = json.loads(Path(project.manifest_path).read_text(encoding="utf-8"))
         # what the steps after dbt read (the engines other than DuckDB write them back)
         relations = relations_read_after_build(manifest, PUBLISHED_SCHEMAS)
-        for name, value in {**dbt_env(settings), **engine.dbt_env(relations)}.items():
-            os.environ[name] = value
-        if engine.name != "duckdb":  # DuckDB builds in the file itself: nothing to stage
-            with warehouse.connect(read_only=True) as conn:
-                staged = engine.before_build(conn)
-            context.log.info(f"{engine.name}: {len(staged)} raw tables written to its lake")
         evaluation_date = evaluation_date_of_run(context.run.tags)
         if not context.run.tags.get(EVALUATION_TAG):
             # a run launched without the tag (from the UI): record the day it evaluates
@@ -182,13 +253,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         reason = full_refresh_reason(settings, config.full_refresh, fingerprint)
         if reason:
             context.log.info(f"full rebuild of the incremental facts: {reason}")
-        invocation = dbt.cli(dbt_build_args(evaluation_date, reason), context=context)
-        for event in invocation.stream():
-            yield with_evaluation_date(event, evaluation_date)
-        if engine.name != "duckdb":
-            with warehouse.connect() as conn:
-                loaded = engine.after_build(conn, relations)
-            context.log.info(f"{engine.name}: {len(loaded)} models loaded into the build file")
+        with engine.around_build(relations, context.log.info) as engine_env:
+            env = {**profile_env(warehouse), **engine_env}
+            invocation = dbt.cli(dbt_build_args(evaluation_date, reason), context=context, env=env)
+            for event in invocation.stream():
+                yield with_evaluation_date(event, evaluation_date)
         whole_project = context.selected_asset_keys == set(context.assets_def.keys)
         if reason and whole_project and invocation.is_successful():
             record_full_rebuild(settings, fingerprint)

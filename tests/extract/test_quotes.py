@@ -129,7 +129,7 @@ def test_asset_materialises_on_a_temp_duckdb(tmp_path, monkeypatch):
     _raw_messages(db).close()
     monkeypatch.setenv("LASTMILE_HOME", str(tmp_path))
     monkeypatch.setenv("LASTMILE_BUILD_DB", str(db))
-    result = dg.materialize([wecom_quotes], resources={"warehouse": Warehouse()})
+    result = dg.materialize([wecom_quotes], resources={"warehouse": Warehouse.from_environment()})
     assert result.success
     conn = duckdb.connect(str(db), read_only=True)
     assert conn.execute(f"select count(*) from {TABLE} where is_quote").fetchall() == [(1,)]

@@ -82,7 +82,7 @@ def raw_company(handmade, tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("edge", EDGES)
-def test_rules_at_the_edges_build_check_and_publish(edge, raw_company, tmp_path, monkeypatch):
+def test_rules_at_the_edges_build_check_and_publish(edge, raw_company, tmp_path):
     project = project_copy(tmp_path, (*DEFINITION_PATHS, "profiles.yml"))
     move_to_edges(project / "seeds", edge)
     validate_rules(project / "seeds")  # the edges are valid rules, also taken together
@@ -114,14 +114,14 @@ def test_rules_at_the_edges_build_check_and_publish(edge, raw_company, tmp_path,
         cwd=project,
     )
 
-    monkeypatch.setenv("LASTMILE_BUILD_DB", str(build))
+    warehouse = Warehouse(build_db=str(build))
     broken = []
     for module in suite_modules():
         if hasattr(module, "invariants"):
-            result = run_suite(module, Warehouse(), suite_table(module), "invariants", rules)
+            result = run_suite(module, warehouse, suite_table(module), "invariants", rules)
             broken += [] if result.success else [result.summary()]
         if hasattr(module, "expectations"):  # warnings: they run, and may fail
-            run_suite(module, Warehouse(), suite_table(module), "expectations", rules)
+            run_suite(module, warehouse, suite_table(module), "expectations", rules)
     assert broken == []
 
     published = publish(build, tmp_path / "served.duckdb")

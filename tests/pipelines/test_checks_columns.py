@@ -55,6 +55,6 @@ def test_the_raw_sales_log_suite_reads_its_columns_only(tmp_path, monkeypatch):
 
     real_validate = checks.validate
     monkeypatch.setattr(checks, "validate", recording_validate)
-    result = checks.run_suite(sales_logs_suite, Warehouse(), "raw_crm.sales_logs")
+    result = checks.run_suite(sales_logs_suite, Warehouse.from_environment(), "raw_crm.sales_logs")
     assert result.success, result.summary()
     assert seen == [["_ingested_at", "log_at", "template"]]

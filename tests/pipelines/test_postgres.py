@@ -288,7 +288,7 @@ def test_dagster_runs_and_events_are_stored_in_postgres(
             build_ingest_assets(),
             selection=selection,
             instance=instance,
-            resources={"warehouse": Warehouse()},
+            resources={"warehouse": Warehouse.from_environment()},
         )
         assert result.success
         run_id = result.run_id

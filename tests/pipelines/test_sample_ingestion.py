@@ -114,7 +114,8 @@ def test_a_rejected_file_fails_neither_its_asset_nor_the_others(ingested, tmp_pa
         for name, value in env.items():
             patch.setenv(name, value)
         assets = build_ingest_assets()
-        result = dg.materialize(assets, resources={"warehouse": Warehouse()}, raise_on_error=False)
+        warehouse = Warehouse.from_environment()
+        result = dg.materialize(assets, resources={"warehouse": warehouse}, raise_on_error=False)
     failed = [e.step_key for e in result.all_events
               if e.event_type == dg.DagsterEventType.STEP_FAILURE]  # fmt: skip
     assert result.success and not failed, failed

@@ -1,4 +1,4 @@
-"""The warehouse resource's engines around the dbt build (pipelines/resources.py), without Spark:
+"""The warehouse resource's engines around the dbt build (pipelines/engines.py), without Spark:
 what SparkWarehouse writes to the lake before dbt, and how it loads what dbt on Spark wrote back.
 The whole Spark run is tests/spark/test_same_marts.py."""
 
@@ -8,12 +8,12 @@ import duckdb
 import pytest
 
 from pipelines.config import load_settings
-from pipelines.resources import (
+from pipelines.engines import (
     DuckDBWarehouse,
     SparkWarehouse,
-    Warehouse,
     relations_read_after_build,
 )
+from pipelines.resources import Warehouse
 
 
 @pytest.fixture
@@ -28,10 +28,10 @@ def spark_settings(tmp_path, monkeypatch):
 
 def test_the_switch_picks_the_engine_and_its_dbt_target(spark_settings, monkeypatch):
     assert spark_settings.dbt_target == "spark"  # whatever LASTMILE_DBT_TARGET says
-    assert isinstance(Warehouse().engine(), SparkWarehouse)
+    assert isinstance(Warehouse.from_environment().build_engine(), SparkWarehouse)
     monkeypatch.setenv("LASTMILE_ENGINE", "duckdb")
     assert load_settings().dbt_target == "ci"
-    engine = Warehouse().engine()
+    engine = Warehouse.from_environment().build_engine()
     assert type(engine) is DuckDBWarehouse and engine.dbt_env(["marts.x"]) == {}
 
 
@@ -107,3 +107,26 @@ def test_what_spark_wrote_back_replaces_the_models_with_times_in_utc(spark_setti
         assert [k for (k,) in kinds] == ["INTEGER", "TIMESTAMP", "DATE"]
         with pytest.raises(RuntimeError, match="marts.fct_missing"):
             engine.after_build(conn, ["marts.fct_a", "marts.fct_missing"])
+
+
+def test_around_the_build_spark_stages_first_and_loads_back_only_after_a_build(spark_settings):
+    engine = SparkWarehouse(spark_settings)
+    with duckdb.connect(str(spark_settings.build_db)) as conn:
+        conn.execute("create schema raw_crm; create table raw_crm.customers as select 1 as id")
+    logged = []
+    failed = pytest.raises(RuntimeError, match="dbt failed")  # not "exported no Parquet"
+    with failed, engine.around_build(["marts.fct_a"], logged.append) as env:
+        assert (spark_settings.spark_lake_dir / "raw_crm" / "customers.parquet").is_file()
+        assert env == engine.dbt_env(["marts.fct_a"])
+        raise RuntimeError("dbt failed")
+    assert logged == ["spark: 1 raw tables written to its lake"]
+    with engine.around_build(["marts.fct_a"], logged.append):
+        out = spark_settings.spark_export_dir / "marts" / "fct_a"
+        out.mkdir(parents=True)
+        with duckdb.connect() as writer:
+            writer.execute(f"copy (select 7 as x) to '{out / 'part-0.parquet'}' (format parquet)")
+    assert logged[-1] == "spark: 1 models loaded into the build file"
+    with duckdb.connect(str(spark_settings.build_db), read_only=True) as conn:
+        assert conn.execute("select x from marts.fct_a").fetchall() == [(7,)]
+    with DuckDBWarehouse(spark_settings).around_build(["marts.fct_a"], logged.append) as env:
+        assert env == {}  # DuckDB: dbt builds in the file, nothing around it
