@@ -25,7 +25,7 @@
 
 {#- How many strings a JSON array holds (0 for null). -#}
 {% macro json_list_length(column) -%}
-    coalesce(json_array_length({{ column }}), 0)
+    cast(coalesce(json_array_length({{ column }}), 0) as bigint)
 {%- endmacro %}
 
 {#- A raw cell as analysts may read it: personal identifiers never in clear. A cell of a column

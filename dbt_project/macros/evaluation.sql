@@ -67,7 +67,7 @@
     {{ period_end_date(period_start, part, evaluation) }} as period_end_date,
     cast(
         {{ lm_datediff(period_start, period_end_date(period_start, part, evaluation), 'day') }}
-        + 1 as integer
+        + 1 as bigint
     ) as days_covered,
     {{ period_last_day(period_start, part) }} > {{ evaluation }}.evaluation_date
         as is_partial_period

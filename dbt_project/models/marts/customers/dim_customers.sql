@@ -113,7 +113,7 @@ evaluated as (
         customers.created_date,
         customers.churned_date,
         customers.payment_terms_days,
-        cast(coalesce(trailing_purchases.purchase_cny, 0) as decimal(18, 2))
+        cast(coalesce(trailing_purchases.purchase_cny, 0) as decimal(38, 2))
             as trailing_purchase_cny,
         cast(
             {{ lm_ratio('coalesce(chain_roles.covered_roles, 0)', 'role_count.required_roles') }}

@@ -54,10 +54,10 @@ judged as (
 monthly as (
     select
         alert_month,
-        cast(count(*) as integer) as alerts_opened,
-        cast(sum(case when is_followed_by_churn then 1 else 0 end) as integer)
+        cast(count(*) as bigint) as alerts_opened,
+        cast(sum(case when is_followed_by_churn then 1 else 0 end) as bigint)
             as alerts_followed_by_churn,
-        cast(sum(case when is_mature then 1 else 0 end) as integer) as mature_alerts,
+        cast(sum(case when is_mature then 1 else 0 end) as bigint) as mature_alerts,
         cast(
             {{ lm_ratio('sum(case when is_followed_by_churn then 1 else 0 end)', 'count(*)') }}
             as decimal(5, 4)

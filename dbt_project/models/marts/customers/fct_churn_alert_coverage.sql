@@ -76,8 +76,8 @@ per_customer as (
 monthly as (
     select
         churn_month,
-        cast(count(*) as integer) as churned_customers,
-        cast(sum(case when is_covered then 1 else 0 end) as integer) as covered_customers,
+        cast(count(*) as bigint) as churned_customers,
+        cast(sum(case when is_covered then 1 else 0 end) as bigint) as covered_customers,
         cast(
             {{ lm_ratio('sum(case when is_covered then 1 else 0 end)', 'count(*)') }}
             as decimal(5, 4)

@@ -147,9 +147,9 @@ final as (
         due_by_customer.customer_id,
         owners.rep_id,
         reps.squad_id,
-        cast(due_by_customer.receivable_due_cny as decimal(18, 2)) as receivable_due_cny,
-        cast(due_by_customer.collected_cny as decimal(18, 2)) as collected_cny,
-        cast(coalesce(early_payments.collected_early_cny, 0) as decimal(18, 2))
+        cast(due_by_customer.receivable_due_cny as decimal(38, 2)) as receivable_due_cny,
+        cast(due_by_customer.collected_cny as decimal(38, 2)) as collected_cny,
+        cast(coalesce(early_payments.collected_early_cny, 0) as decimal(38, 2))
             as collected_early_cny,
         cast(
             {{ lm_ratio('due_by_customer.collected_cny', 'due_by_customer.receivable_due_cny') }}

@@ -83,7 +83,7 @@ final as (
         approved.opportunity_id,
         approved.customer_id,
         approved.rep_id,
-        approved.amount_cny,
+        cast(approved.amount_cny as decimal(38, 2)) as amount_cny,
         approved.approved_at,
         approved.approved_date,
         same_day_levels.change_id as level_change_id,

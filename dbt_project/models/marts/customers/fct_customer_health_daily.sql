@@ -367,11 +367,11 @@ final as (
         h3_interaction_count,
         h3_is_passing,
         h4_delivered_count,
-        h4_on_time_count,
+        cast(h4_on_time_count as bigint) as h4_on_time_count,
         h4_is_applicable,
         h4_is_passing,
-        evaluated_count,
-        failing_count,
+        cast(evaluated_count as bigint) as evaluated_count,
+        cast(failing_count as bigint) as failing_count,
         cast(raw_health_score as decimal(5, 1)) as health_score,
         case
             when h4_is_applicable

@@ -141,14 +141,14 @@ final as (
         customer_days.balance_date,
         owners.rep_id,
         reps.squad_id,
-        cast(customer_days.open_invoice_count as integer) as open_invoice_count,
-        cast(customer_days.outstanding_cny as decimal(18, 2)) as outstanding_cny,
-        cast(customer_days.not_due_cny as decimal(18, 2)) as not_due_cny,
-        cast(customer_days.overdue_1_30_cny as decimal(18, 2)) as overdue_1_30_cny,
-        cast(customer_days.overdue_31_60_cny as decimal(18, 2)) as overdue_31_60_cny,
-        cast(customer_days.overdue_61_90_cny as decimal(18, 2)) as overdue_61_90_cny,
-        cast(customer_days.overdue_over_90_cny as decimal(18, 2)) as overdue_over_90_cny,
-        cast(customer_days.max_days_overdue as integer) as max_days_overdue
+        cast(customer_days.open_invoice_count as bigint) as open_invoice_count,
+        cast(customer_days.outstanding_cny as decimal(38, 2)) as outstanding_cny,
+        cast(customer_days.not_due_cny as decimal(38, 2)) as not_due_cny,
+        cast(customer_days.overdue_1_30_cny as decimal(38, 2)) as overdue_1_30_cny,
+        cast(customer_days.overdue_31_60_cny as decimal(38, 2)) as overdue_31_60_cny,
+        cast(customer_days.overdue_61_90_cny as decimal(38, 2)) as overdue_61_90_cny,
+        cast(customer_days.overdue_over_90_cny as decimal(38, 2)) as overdue_over_90_cny,
+        cast(customer_days.max_days_overdue as bigint) as max_days_overdue
     from customer_days
     left join owners
         on

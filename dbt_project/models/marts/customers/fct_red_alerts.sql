@@ -38,7 +38,7 @@ flagged as (
 numbered as (
     select
         flagged.*,
-        sum(
+        cast(sum(
             case
                 when flagged.is_red and coalesce(flagged.previous_status, 'none') <> 'red' then 1
                 else 0
@@ -47,7 +47,7 @@ numbered as (
             partition by flagged.customer_id
             order by flagged.health_date
             rows between unbounded preceding and current row
-        ) as alert_number
+        ) as bigint) as alert_number
     from flagged
 ),
 

@@ -64,14 +64,14 @@ measured as (
         last_files.last_file_path,
         {{ freshness_checked_at() }} as checked_at,
         coalesce(per_table.file_count, 0) as file_count,
-        coalesce(per_table.loaded_file_count, 0) as loaded_file_count,
-        coalesce(per_table.rejected_file_count, 0) as rejected_file_count,
-        coalesce(per_table.skipped_file_count, 0) as skipped_file_count,
-        coalesce(per_table.warning_file_count, 0) as warning_file_count,
-        coalesce(per_table.rows_read, 0) as rows_read,
-        coalesce(per_table.rows_loaded, 0) as rows_loaded,
-        coalesce(per_table.rows_quarantined, 0) as rows_quarantined,
-        coalesce(per_table.rows_duplicate, 0) as rows_duplicate
+        coalesce(cast(per_table.loaded_file_count as bigint), 0) as loaded_file_count,
+        coalesce(cast(per_table.rejected_file_count as bigint), 0) as rejected_file_count,
+        coalesce(cast(per_table.skipped_file_count as bigint), 0) as skipped_file_count,
+        coalesce(cast(per_table.warning_file_count as bigint), 0) as warning_file_count,
+        coalesce(cast(per_table.rows_read as bigint), 0) as rows_read,
+        coalesce(cast(per_table.rows_loaded as bigint), 0) as rows_loaded,
+        coalesce(cast(per_table.rows_quarantined as bigint), 0) as rows_quarantined,
+        coalesce(cast(per_table.rows_duplicate as bigint), 0) as rows_duplicate
     from schedules
     left join per_table
         on
@@ -95,7 +95,8 @@ timed as (
 judged as (
     select
         timed.*,
-        round(timed.seconds_since_last_loaded_file / 3600.0, 1) as hours_since_last_loaded_file,
+        round({{ lm_ratio('timed.seconds_since_last_loaded_file', '3600') }}, 1)
+            as hours_since_last_loaded_file,
         case
             when timed.max_hours_between_files is null then 'no_schedule'
             when timed.last_loaded_file_landed_at is null then 'never_loaded'
@@ -113,7 +114,7 @@ final as (
         table_name,
         source_label,
         table_label,
-        max_hours_between_files,
+        cast(max_hours_between_files as bigint) as max_hours_between_files,
         case
             when max_hours_between_files is null then '不设计划'
             else concat('每 ', cast(max_hours_between_files as {{ lm_type_string() }}), ' 小时内')

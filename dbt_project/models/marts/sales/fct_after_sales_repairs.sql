@@ -44,7 +44,7 @@ final as (
         ranked.customer_id,
         ranked.rep_id,
         ranked.log_at,
-        ranked.repair_rank,
+        cast(ranked.repair_rank as bigint) as repair_rank,
         ranked.repair_id,
         ranked.product_model,
         ranked.serial_no,

@@ -62,7 +62,7 @@ final as (
         ranked.customer_name,
         ranked.owner_rep_id,
         ranked.owner_rep_name,
-        ranked.communication_rank,
+        cast(ranked.communication_rank as bigint) as communication_rank,
         ranked.communication_id,
         ranked.channel,
         ranked.template_code,

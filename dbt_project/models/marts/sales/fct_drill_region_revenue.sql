@@ -52,10 +52,10 @@ final as (
         won.customer_name,
         won.owner_rep_id,
         won.approved_at,
-        won.won_amount_cny,
-        sum(won.won_amount_cny) over (
+        cast(won.won_amount_cny as decimal(38, 2)) as won_amount_cny,
+        cast(sum(won.won_amount_cny) over (
             partition by won.region_id, won.month_start
-        ) as region_month_revenue_cny,
+        ) as decimal(38, 2)) as region_month_revenue_cny,
         count(*) over (partition by won.region_id, won.month_start) as region_month_won_count,
         {{ month_label('won.month_start') }} as won_month_label
     from won

@@ -96,7 +96,7 @@ final as (
         customers.customer_level,
         customers.customer_status,
         customers.city,
-        customers.annual_purchase_cny,
+        cast(customers.annual_purchase_cny as decimal(38, 2)) as annual_purchase_cny,
         leads.contact_id,
         leads.region_id,
         leads.industry,

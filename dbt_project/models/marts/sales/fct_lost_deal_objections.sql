@@ -113,8 +113,10 @@ final as (
         latest_case.talk_track as suggested_talk_track,
         coalesce(mentioning_by_cell.mentioning_opportunity_count, 0)
             as mentioning_opportunity_count,
-        1.0 * coalesce(mentioning_by_cell.mentioning_opportunity_count, 0)
-        / lost_by_cell.lost_opportunity_count as mention_share
+        {{ lm_ratio(
+            'coalesce(mentioning_by_cell.mentioning_opportunity_count, 0)',
+            'lost_by_cell.lost_opportunity_count'
+        ) }} as mention_share
     from lost_by_cell
     cross join categories
     cross join evaluation

@@ -16,12 +16,12 @@ final as (
         opportunities.owner_rep_id,
         stage_history.stage_code,
         stage_history.stage_name,
-        stage_history.stage_order,
+        cast(stage_history.stage_order as bigint) as stage_order,
         stage_history.entered_at,
         stage_history.left_at,
         stage_history.is_current_stage,
-        stage_history.days_in_stage,
-        stage_history.max_days_in_stage,
+        cast(stage_history.days_in_stage as bigint) as days_in_stage,
+        cast(stage_history.max_days_in_stage as bigint) as max_days_in_stage,
         stage_history.is_stuck
     from stage_history
     inner join opportunities

@@ -66,9 +66,9 @@ final as (
         regions.region_name,
         aggregated.stage_code,
         stages.stage_name,
-        stages.stage_order,
+        cast(stages.stage_order as bigint) as stage_order,
         aggregated.opportunity_count,
-        cast(aggregated.pipeline_amount_cny as decimal(18, 2)) as pipeline_amount_cny
+        cast(aggregated.pipeline_amount_cny as decimal(38, 2)) as pipeline_amount_cny
     from aggregated
     inner join regions
         on aggregated.region_id = regions.region_id

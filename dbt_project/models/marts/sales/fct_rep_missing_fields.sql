@@ -18,7 +18,7 @@ final as (
         log_fields.field_name,
         log_fields.field_label,
         count(*) as log_count,
-        sum(case when log_fields.is_filled then 0 else 1 end) as missing_count,
+        cast(sum(case when log_fields.is_filled then 0 else 1 end) as bigint) as missing_count,
         {{ lm_ratio('sum(case when log_fields.is_filled then 0 else 1 end)', 'count(*)') }}
             as missing_share
     from log_fields

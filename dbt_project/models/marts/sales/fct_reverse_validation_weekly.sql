@@ -15,11 +15,11 @@ weekly as (
         squad_id,
         week_start,
         count(*) as rep_day_count,
-        sum(case when is_flagged then 1 else 0 end) as flagged_day_count,
+        cast(sum(case when is_flagged then 1 else 0 end) as bigint) as flagged_day_count,
         {{ lm_ratio('sum(case when is_flagged then 1 else 0 end)', 'count(*)') }}
             as flagged_day_share,
-        sum(reported_customer_count) as reported_customer_count,
-        sum(wecom_customer_count) as wecom_customer_count,
+        cast(sum(reported_customer_count) as bigint) as reported_customer_count,
+        cast(sum(wecom_customer_count) as bigint) as wecom_customer_count,
         {{ week_label('week_start') }} as week_label
     from daily
     group by rep_id, rep_name, squad_id, week_start

@@ -28,10 +28,10 @@ final as (
         log_at,
         ingested_at,
         count(*) as required_field_count,
-        sum(case when is_filled then 1 else 0 end) as filled_field_count,
+        cast(sum(case when is_filled then 1 else 0 end) as bigint) as filled_field_count,
         {{ lm_ratio('sum(case when is_filled then 1 else 0 end)', 'count(*)') }}
             as completeness_score,
-        sum(case when is_filled then 0 else 1 end) as missing_field_count,
+        cast(sum(case when is_filled then 0 else 1 end) as bigint) as missing_field_count,
         {{ lm_listagg(
             "case when not is_filled then field_label end", "'、'", "order by field_label"
         ) }}

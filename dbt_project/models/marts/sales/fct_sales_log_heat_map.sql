@@ -91,7 +91,7 @@ conversion_cells as (
         conversions.region_id,
         conversions.week_start,
         count(*) as first_visit_count,
-        sum(conversions.is_converted) as converted_count,
+        cast(sum(conversions.is_converted) as bigint) as converted_count,
         max(
             case
                 when
@@ -109,7 +109,7 @@ conversion_cells as (
 region_rates as (
     select
         region_id,
-        1.0 * sum(converted_count) / sum(first_visit_count) as region_conversion_rate
+        {{ lm_ratio('sum(converted_count)', 'sum(first_visit_count)') }} as region_conversion_rate
     from conversion_cells
     where is_window_complete
     group by region_id
@@ -122,7 +122,7 @@ wilson as (
         conversion_cells.first_visit_count,
         conversion_cells.converted_count,
         conversion_cells.is_window_complete,
-        1.0 * conversion_cells.converted_count / conversion_cells.first_visit_count
+        {{ lm_ratio('conversion_cells.converted_count', 'conversion_cells.first_visit_count') }}
             as conversion_rate,
         {{ rule_parameter('heat_map_wilson_z') }} as wilson_z
     from conversion_cells
@@ -172,7 +172,7 @@ final as (
             floor(
                 {{ lm_datediff('log_counts.week_start', 'evaluation.evaluation_date', 'day') }} / 7  -- noqa: LT05
             )
-            as integer
+            as bigint
         ) as weeks_before_as_of,
         {{ code_label('yes_no', 'bounded.is_window_complete', empty='否') }}
             as is_window_complete_name,

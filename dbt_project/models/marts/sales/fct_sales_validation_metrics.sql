@@ -71,14 +71,16 @@ joined as (
         knowledge_reuse.knowledge_reuse_rate,
         settings.reuse_target,
         coalesce(response_agility.lead_count, 0) as lead_count,
-        coalesce(response_agility.untouched_lead_count, 0) as untouched_lead_count,
+        coalesce(cast(response_agility.untouched_lead_count as bigint), 0) as untouched_lead_count,
         coalesce(response_agility.is_median_infinite, false) as is_median_infinite,
         coalesce(process_compliance.active_opportunity_count, 0) as active_opportunity_count,
-        coalesce(process_compliance.required_field_count, 0) as required_field_count,
-        coalesce(process_compliance.filled_field_count, 0) as filled_field_count,
-        coalesce(process_compliance.key_nodes_reached, 0) as key_nodes_reached,
-        coalesce(process_compliance.key_nodes_evidenced, 0) as key_nodes_evidenced,
-        coalesce(process_compliance.sample_opportunity_count, 0) as sample_opportunity_count,
+        coalesce(cast(process_compliance.required_field_count as bigint), 0)
+            as required_field_count,
+        coalesce(cast(process_compliance.filled_field_count as bigint), 0) as filled_field_count,
+        coalesce(cast(process_compliance.key_nodes_reached as bigint), 0) as key_nodes_reached,
+        coalesce(cast(process_compliance.key_nodes_evidenced as bigint), 0) as key_nodes_evidenced,
+        coalesce(cast(process_compliance.sample_opportunity_count as bigint), 0)
+            as sample_opportunity_count,
         coalesce(knowledge_reuse.case_library_use_count, 0) as case_library_use_count
     from scope_months
     cross join settings

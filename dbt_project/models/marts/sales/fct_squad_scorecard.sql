@@ -68,7 +68,7 @@ reverse_monthly as (
         squad_id,
         cast({{ lm_date_trunc('month', 'activity_date') }} as date) as month_start,
         count(*) as rep_day_count,
-        sum(case when is_flagged then 1 else 0 end) as reverse_validation_flag_count
+        cast(sum(case when is_flagged then 1 else 0 end) as bigint) as reverse_validation_flag_count
     from reverse_daily
     where squad_id is not null
     group by squad_id, cast({{ lm_date_trunc('month', 'activity_date') }} as date)
@@ -94,15 +94,20 @@ scored as (
         metrics.knowledge_reuse_rate,
         metrics.reuse_target,
         metrics.meets_reuse_target,
+        cast(
+            (case when metrics.meets_response_target = false then 1 else 0 end)
+            + (case when metrics.meets_compliance_target = false then 1 else 0 end)
+            + (case when metrics.meets_reuse_target = false then 1 else 0 end)
+            as bigint
+        ) as missed_target_count,
         coalesce(reverse_monthly.reverse_validation_flag_count, 0)
             as reverse_validation_flag_count,
         coalesce(reverse_monthly.rep_day_count, 0) as rep_day_count,
         coalesce(red_alerts_monthly.red_alert_opened_count, 0) as red_alert_opened_count,
-        coalesce(overdue_monthly.overdue_receivables_cny, 0) as overdue_receivables_cny,
-        coalesce(overdue_monthly.overdue_over_90_cny, 0) as overdue_over_90_cny,
-        (case when metrics.meets_response_target = false then 1 else 0 end)
-        + (case when metrics.meets_compliance_target = false then 1 else 0 end)
-        + (case when metrics.meets_reuse_target = false then 1 else 0 end) as missed_target_count,
+        coalesce(cast(overdue_monthly.overdue_receivables_cny as decimal(38, 2)), 0)
+            as overdue_receivables_cny,
+        coalesce(cast(overdue_monthly.overdue_over_90_cny as decimal(38, 2)), 0)
+            as overdue_over_90_cny,
         (
             case
                 when metrics.is_median_infinite then 1.0
@@ -151,7 +156,7 @@ scored as (
 final as (
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by month_start
             order by
                 missed_target_count desc,
@@ -160,7 +165,7 @@ final as (
                 red_alert_opened_count desc,
                 overdue_receivables_cny desc,
                 squad_id asc
-        ) as support_rank,
+        ) as bigint) as support_rank,
         {{ month_label('month_start') }} as month_label,
         {{ minutes_text(
             'median_response_minutes', 'is_median_infinite', '∞（有线索未触达）', '本月无线索'
