@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import DBT_PROJECT_DIR
+from pipelines.config import DBT_PROJECT_DIR, load_settings
+from pipelines.engines import SparkWarehouse
 from tests.conftest import run
 
 pytest.importorskip("pyspark", reason="make spark-setup installs pyspark and dbt-spark")
@@ -210,3 +211,20 @@ def test_the_spark_run_built_on_spark_and_ran_every_step(both_engines):
     assert found["spark"]["outbox"] == found["duckdb"]["outbox"]
     assert found["spark"]["day"] == found["duckdb"]["day"] == [(dt.date(2026, 10, 31),)]
     assert "Evaluated as of: 2026-10-31" in outputs["spark"]
+
+
+def test_the_dbt_unit_tests_pass_on_spark_too(both_engines):
+    """Every dbt unit test (those of the engine-specific macros among them) passes on Spark, in
+    the catalog the Spark run built (a unit test reads its inputs' column types from it); the
+    pipeline runs data tests only, so this is where the unit tests meet Spark."""
+    root, _ = both_engines
+    env = engine_env(root / "spark", root / "landing", "spark")
+    env.update(SparkWarehouse(load_settings(env)).dbt_env([]))
+    dbt = str(Path(sys.executable).parent / "dbt")
+    args = ["test", "--select", "test_type:unit", "--target", "spark", "--profiles-dir", "."]
+    output = run([dbt, *args], env, cwd=DBT_PROJECT_DIR)
+    done = [line for line in output.splitlines() if "Done. PASS=" in line]
+    assert done, output[-3000:]
+    counts = dict(part.split("=") for part in done[-1].split("Done.")[1].split())
+    # every unit test of the project ran and passed (none erred, none was skipped)
+    assert int(counts["PASS"]) == int(counts["TOTAL"]) > 0, done[-1]
