@@ -35,7 +35,7 @@ from dagster_dbt import (
 )
 
 from pipelines.changes import DEFINITION_PATHS, definitions_fingerprint  # noqa: F401
-from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
+from pipelines.config import DBT_PROJECT_DIR, Settings
 from pipelines.engines import relations_read_after_build
 from pipelines.evaluation import (
     EVALUATION_TAG,
@@ -149,11 +149,13 @@ def record_full_rebuild(settings: Settings, fingerprint: str) -> None:
     build_state_path(settings).write_text(json.dumps(state, indent=2), encoding="utf-8")
 
 
-def lastmile_dbt_project(settings: Settings | None = None) -> DbtProject:
-    settings = settings or load_settings()
-    project = DbtProject(
-        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=settings.dbt_target
-    )
+def lastmile_dbt_project() -> DbtProject:
+    """The dbt project, with no target of its own: dagster-dbt would pass a project's target as
+    ``--target`` on every command, fixed when the code location loaded. The target is the
+    ``Warehouse`` resource's (``dbt_target``, ``LASTMILE_DBT_TARGET``), which the dbt step hands
+    to dbt's process and ``profiles.yml`` reads, so a run launched with another resource config
+    builds on that config's target."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     if not project.manifest_path.exists():
         raise FileNotFoundError(
             f"{project.manifest_path} is missing: run `make parse` (dbt parse) before loading "

@@ -24,6 +24,7 @@ from pipelines.transform.dbt import (
     build_dbt_assets,
     dbt_executable,
     lastmile_dbt_project,
+    profile_env,
 )
 
 
@@ -155,6 +156,22 @@ def test_the_dbt_step_gives_its_variables_to_dbt_and_leaves_os_environ_alone(
                 assert conn.execute(f"select x from {relation}").fetchall() == [(1,)]
     else:
         assert not any(name.startswith(("SPARK_", "LASTMILE_SPARK")) for name in env)
+
+
+def test_the_dbt_target_is_the_resources_not_fixed_when_the_code_loaded(tmp_path, monkeypatch):
+    """The project carries no target, so dagster-dbt adds no ``--target`` to dbt's command line:
+    ``profiles.yml`` reads the target the dbt step hands dbt from the ``Warehouse`` resource,
+    and a run launched with another ``dbt_target`` builds on it (the code location loaded with
+    ``ci`` here)."""
+    monkeypatch.setenv("LASTMILE_DBT_TARGET", "ci")
+    project = lastmile_dbt_project()
+    assert project.target is None
+    dbt = DbtCliResourceWithEnv(project_dir=project, dbt_executable=dbt_executable())
+    assert dbt.target is None
+    profile = (project.profiles_dir / "profiles.yml").read_text(encoding="utf-8")
+    assert "target: \"{{ env_var('LASTMILE_DBT_TARGET', 'dev') }}\"" in profile
+    warehouse = Warehouse(home=str(tmp_path), dbt_target="prod", pii_key="k")
+    assert profile_env(warehouse)["LASTMILE_DBT_TARGET"] == "prod"
 
 
 def test_the_dbt_subprocess_receives_the_variables(tmp_path, monkeypatch, caplog):
