@@ -42,8 +42,10 @@ uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		(echo "installing uv" && python3 -m pip install --quiet uv)
 
+# a plain sync removes what no extra asks for: once make spark-setup has run, the spark extra
+# stays (a later make lint or make test-fast keeps pyspark and dbt-spark)
 .venv/.synced: pyproject.toml uv.lock | uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen $(if $(wildcard .venv/.synced-spark),--extra spark)
 	@touch $@
 
 .venv-superset/.synced: dashboards/superset_env/pyproject.toml dashboards/superset_env/uv.lock | uv
@@ -80,7 +82,7 @@ spark-system-deps:
 	fi
 
 # pyspark (the whole engine and its Thrift Server, ~480 MB) and dbt-spark: the `spark` extra of
-# pyproject.toml, synced again after each plain sync (which removes it)
+# pyproject.toml
 .venv/.synced-spark: .venv/.synced pyproject.toml uv.lock
 	$(UV) sync --frozen --extra spark
 	@touch $@
