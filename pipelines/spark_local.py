@@ -66,9 +66,10 @@ def write_conf(settings: Settings) -> Path:
 
 
 def session(settings: Settings | None = None):
-    """The in-process Spark session (started on first call) with the local catalog."""
+    """The in-process Spark session (started on first call) with the local catalog: the same
+    settings as the file, given to the builder (this process's environment is left alone)."""
     settings = settings or load_settings()
-    os.environ["SPARK_CONF_DIR"] = str(write_conf(settings))
+    write_conf(settings)  # the catalog's folders, and the file the Thrift Server reads
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("lastmile").enableHiveSupport()
