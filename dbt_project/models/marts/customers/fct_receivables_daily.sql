@@ -21,20 +21,8 @@ reps as (
     select * from {{ ref('stg_crm__reps') }}
 ),
 
-evaluation as (
-    select * from {{ ref('int_evaluation_date') }}
-),
-
-bounds as (
-    select
-        min(invoices.invoice_date) as first_invoice_date,
-        max(evaluation.evaluation_date) as evaluation_date
-    from invoices
-    cross join evaluation
-),
-
 days as (
-    {{ lm_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
+    select * from {{ ref('int_invoice_days') }}
 ),
 
 payments_running as (
