@@ -124,13 +124,7 @@ owners as (
     inner join ownership_periods
         on
             due_by_customer.customer_id = ownership_periods.customer_id
-            and ownership_periods.valid_from
-            < {{ add_days('due_by_customer.month_end', '1') }}
-            and (
-                ownership_periods.valid_to is null
-                or ownership_periods.valid_to
-                >= {{ add_days('due_by_customer.month_end', '1') }}
-            )
+            and {{ holds_at_end_of_day('ownership_periods', 'due_by_customer.month_end') }}
 ),
 
 final as (

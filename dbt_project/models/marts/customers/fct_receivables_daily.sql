@@ -114,13 +114,7 @@ owners as (
     inner join ownership_periods
         on
             customer_days.customer_id = ownership_periods.customer_id
-            and ownership_periods.valid_from
-            < {{ add_days('customer_days.balance_date', '1') }}
-            and (
-                ownership_periods.valid_to is null
-                or ownership_periods.valid_to
-                >= {{ add_days('customer_days.balance_date', '1') }}
-            )
+            and {{ holds_at_end_of_day('ownership_periods', 'customer_days.balance_date') }}
 ),
 
 final as (
