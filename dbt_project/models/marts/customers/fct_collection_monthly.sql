@@ -27,20 +27,13 @@ evaluation as (
     select * from {{ ref('int_evaluation_date') }}
 ),
 
-bounds as (
-    select
-        min(invoices.invoice_date) as first_invoice_date,
-        max(evaluation.evaluation_date) as evaluation_date
-    from invoices
-    cross join evaluation
+invoice_days as (
+    select * from {{ ref('int_invoice_days') }}
 ),
 
 months as (
-    select distinct
-        {{ month_start('spine.date_day') }} as month_start
-    from (
-        {{ lm_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
-    ) as spine
+    select distinct {{ month_start('invoice_days.date_day') }} as month_start
+    from invoice_days
 ),
 
 -- the month's last day, or the evaluation day for the month still running (month to date:
@@ -131,13 +124,7 @@ owners as (
     inner join ownership_periods
         on
             due_by_customer.customer_id = ownership_periods.customer_id
-            and ownership_periods.valid_from
-            < {{ add_days('due_by_customer.month_end', '1') }}
-            and (
-                ownership_periods.valid_to is null
-                or ownership_periods.valid_to
-                >= {{ add_days('due_by_customer.month_end', '1') }}
-            )
+            and {{ holds_at_end_of_day('ownership_periods', 'due_by_customer.month_end') }}
 ),
 
 final as (

@@ -21,20 +21,8 @@ reps as (
     select * from {{ ref('stg_crm__reps') }}
 ),
 
-evaluation as (
-    select * from {{ ref('int_evaluation_date') }}
-),
-
-bounds as (
-    select
-        min(invoices.invoice_date) as first_invoice_date,
-        max(evaluation.evaluation_date) as evaluation_date
-    from invoices
-    cross join evaluation
-),
-
 days as (
-    {{ lm_date_spine('bounds', 'bounds.first_invoice_date', 'bounds.evaluation_date') }}
+    select * from {{ ref('int_invoice_days') }}
 ),
 
 payments_running as (
@@ -126,13 +114,7 @@ owners as (
     inner join ownership_periods
         on
             customer_days.customer_id = ownership_periods.customer_id
-            and ownership_periods.valid_from
-            < {{ add_days('customer_days.balance_date', '1') }}
-            and (
-                ownership_periods.valid_to is null
-                or ownership_periods.valid_to
-                >= {{ add_days('customer_days.balance_date', '1') }}
-            )
+            and {{ holds_at_end_of_day('ownership_periods', 'customer_days.balance_date') }}
 ),
 
 final as (
