@@ -15,9 +15,14 @@ from pipelines.config import DBT_PROJECT_DIR
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 
 
+def mart_yaml(sql: Path) -> Path:
+    """Where a mart's properties live: ``_<mart>.yml`` beside ``<mart>.sql``."""
+    return sql.parent / f"_{sql.stem}.yml"
+
+
 def mart_properties(sql: Path) -> dict:
     """The one model entry of a mart's ``_<mart>.yml``."""
-    properties = yaml.safe_load((sql.parent / f"_{sql.stem}.yml").read_text(encoding="utf-8"))
+    properties = yaml.safe_load(mart_yaml(sql).read_text(encoding="utf-8"))
     [model] = [m for m in properties.get("models", []) if m["name"] == sql.stem]
     return model
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import REPO_ROOT
+from pipelines.config import DBT_PROJECT_DIR
 from tests.dashboards.helpers import load_bundle
 from tests.dbt.marts import MARTS_DIR, declared_types, duckdb_type
 
@@ -32,7 +32,7 @@ def mart_nodes(dbt_manifest: Path) -> dict[str, dict]:
         node["name"]: node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
-        and (REPO_ROOT / "dbt_project" / node["original_file_path"]).is_relative_to(MARTS_DIR)
+        and (DBT_PROJECT_DIR / node["original_file_path"]).is_relative_to(MARTS_DIR)
     }
 
 

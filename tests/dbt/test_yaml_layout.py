@@ -7,9 +7,9 @@ from pathlib import Path
 import yaml
 
 from pipelines.config import DBT_PROJECT_DIR
+from tests.dbt.marts import MARTS_DIR, mart_yaml
 
 MODELS_DIR = DBT_PROJECT_DIR / "models"
-MARTS_DIR = MODELS_DIR / "marts"
 
 
 def _properties(path: Path) -> dict:
@@ -20,19 +20,19 @@ def test_every_mart_has_its_own_yaml_beside_it() -> None:
     marts = sorted(MARTS_DIR.rglob("*.sql"))
     assert marts
     for sql in marts:
-        properties = sql.parent / f"_{sql.stem}.yml"
+        properties = mart_yaml(sql)
         assert properties.exists(), f"{sql.relative_to(MODELS_DIR)} has no {properties.name}"
         names = [model["name"] for model in _properties(properties).get("models", [])]
         assert names == [sql.stem], f"{properties.name} describes {names}, not only {sql.stem}"
 
 
 def test_no_other_yaml_in_the_marts() -> None:
-    expected = {sql.parent / f"_{sql.stem}.yml" for sql in MARTS_DIR.rglob("*.sql")}
+    expected = {mart_yaml(sql) for sql in MARTS_DIR.rglob("*.sql")}
     assert set(MARTS_DIR.rglob("*.yml")) == expected
 
 
 def test_a_marts_unit_tests_sit_in_its_yaml() -> None:
-    marts = {sql.stem: sql.parent / f"_{sql.stem}.yml" for sql in MARTS_DIR.rglob("*.sql")}
+    marts = {sql.stem: mart_yaml(sql) for sql in MARTS_DIR.rglob("*.sql")}
     for path in MODELS_DIR.rglob("*.yml"):
         for unit_test in _properties(path).get("unit_tests", []):
             model = unit_test["model"]
