@@ -15,6 +15,12 @@ around that build — each engine owns it in :meth:`DuckDBWarehouse.around_build
 
 :data:`ENGINES` is the one list of engines: ``pipelines.config`` validates ``LASTMILE_ENGINE``
 against it, and the ``Warehouse`` resource (``pipelines.resources``) picks its class from it.
+
+This module is also where the warehouse's connections come from, whatever the engine: the build
+file is a DuckDB file, so :data:`Connection`, :data:`WarehouseError`, :func:`connect` and
+:func:`connect_file` are the DuckDB implementation's. Only this module, the ``Warehouse`` resource
+and the publish step (which writes and opens the served file) import ``duckdb``
+(``tests/pipelines/test_engine_boundary.py``); every other step names these.
 """
 
 from __future__ import annotations
@@ -30,6 +36,17 @@ import duckdb
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
+
+Connection = duckdb.DuckDBPyConnection
+"""A connection to the warehouse, as :func:`connect` gives it: the DuckDB implementation's
+DB-API-like connection (``execute`` with ``?`` parameters, ``fetchall``/``fetchone``, ``begin``/
+``commit``/``rollback``, ``register``/``unregister`` of an Arrow table as a view). Another
+implementation of the warehouse would provide a connection with the same methods, and its name
+here."""
+
+WarehouseError = duckdb.Error
+"""What a failed warehouse statement raises: the DuckDB implementation's base error (every
+``duckdb`` exception derives from it). Another implementation would alias its own base error."""
 
 # the schemas of the raw tables dbt reads as sources (ingestion, extraction and the audit)
 RAW_SCHEMA_FILTER = "(table_schema like 'raw\\_%' escape '\\' or table_schema = 'ingest')"
@@ -50,10 +67,18 @@ def relations_read_after_build(manifest: dict, schemas: tuple[str, ...]) -> list
 
 
 @contextmanager
-def connect(settings: Settings, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(settings: Settings, read_only: bool = False) -> Iterator[Connection]:
     """A connection to the build DuckDB file (its folder created when missing)."""
-    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(settings.build_db), read_only=read_only)
+    with connect_file(settings.build_db, read_only=read_only) as conn:
+        yield conn
+
+
+@contextmanager
+def connect_file(path: Path, read_only: bool = False) -> Iterator[Connection]:
+    """A connection to the build file at ``path`` rather than the settings' (``python -m
+    pipelines.ingest --build-db FILE``); its folder is created when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
     try:
         yield conn
     finally:
@@ -117,7 +142,7 @@ class SparkWarehouse(DuckDBWarehouse):
             loaded = self.after_build(conn, relations)
         log(f"{self.name}: {len(loaded)} models loaded into the build file")
 
-    def before_build(self, conn: duckdb.DuckDBPyConnection) -> list[str]:
+    def before_build(self, conn: Connection) -> list[str]:
         """Write every raw table of the build file as ``<lake>/<schema>/<table>.parquet``
         (TIMESTAMP as written: wall-clock times Spark reads in its UTC session); return them."""
         # a failed build must not leave the previous build's models to be loaded as this one's
@@ -135,7 +160,7 @@ class SparkWarehouse(DuckDBWarehouse):
             os.replace(partial, target)
         return [f"{schema}.{table}" for schema, table in rows]
 
-    def after_build(self, conn: duckdb.DuckDBPyConnection, relations: list[str]) -> list[str]:
+    def after_build(self, conn: Connection, relations: list[str]) -> list[str]:
         """Load every exported model into the same ``schema.model`` of the build file (replacing
         what was there); Spark's timestamps (UTC instants) become TIMESTAMP in UTC, as DuckDB's
         build gives them. Return the relations loaded; raise when one was not exported."""
@@ -169,7 +194,7 @@ def exported_files(export_dir: Path, relation: str) -> list[Path]:
     return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
 
 
-def drop_relation(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+def drop_relation(conn: Connection, schema: str, name: str) -> None:
     found = conn.execute(
         "select table_type from information_schema.tables "
         "where table_schema = ? and table_name = ?",

@@ -14,12 +14,15 @@ import os
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import duckdb
 import yaml
 
 from pipelines.config import CONTRACT_PATH
+
+if TYPE_CHECKING:
+    from pipelines.engines import Connection
 
 EVALUATION_TAG = "lastmile/evaluation_date"
 ENV_VAR = "LASTMILE_AS_OF"
@@ -79,7 +82,7 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-def built_evaluation_date(conn: duckdb.DuckDBPyConnection, catalog: str) -> date | None:
+def built_evaluation_date(conn: Connection, catalog: str) -> date | None:
     """The evaluation day the models in ``catalog`` (an attached build file) were last built for;
     None when they were never built."""
     found = conn.execute(

@@ -15,11 +15,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import dagster as dg
-import duckdb
 from pydantic import Field
 
 from pipelines.config import PII_KEY_ENV, SETTINGS_ENV, Settings, load_settings, pii_key
-from pipelines.engines import ENGINES, DuckDBWarehouse, connect
+from pipelines.engines import ENGINES, Connection, DuckDBWarehouse, connect
 
 # Every step that opens the build DuckDB file runs in this pool; its limit is 1 (see dagster.yaml),
 # because DuckDB allows one read-write process per file and the lock does not wait.
@@ -97,6 +96,6 @@ class Warehouse(dg.ConfigurableResource):
         return ENGINES[settings.engine](settings)
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False) -> Iterator[Connection]:
         with connect(self.settings(), read_only=read_only) as conn:
             yield conn

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 import yaml
+
+if TYPE_CHECKING:
+    from pipelines.engines import Connection
 
 PATTERNS_PATH = Path(__file__).with_name("quote_patterns.yaml")
 TABLE = "raw_extract.wecom_quotes"
@@ -168,7 +171,7 @@ def extract_rows(
     return rows
 
 
-def write_wecom_quotes(conn: duckdb.DuckDBPyConnection, patterns: QuotePatterns) -> int:
+def write_wecom_quotes(conn: Connection, patterns: QuotePatterns) -> int:
     """Replace ``raw_extract.wecom_quotes`` with the extraction of every WeCom text message."""
     messages = conn.execute(LATEST_TEXT_MESSAGES).fetchall()
     rows = extract_rows(messages, patterns, datetime.now(UTC).replace(tzinfo=None))

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 
 from pipelines.ingest.contract import FILE_REASONS, SKIP_REASONS
+
+if TYPE_CHECKING:
+    from pipelines.engines import Connection
 
 AUDIT_DDL = """
 create schema if not exists ingest;
@@ -98,11 +101,11 @@ def _column(name: str) -> str:
     return _COLUMNS.get(name, name)
 
 
-def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(conn: Connection) -> None:
     conn.execute(AUDIT_DDL)
 
 
-def read(conn: duckdb.DuckDBPyConnection, path: str) -> FileAudit | None:
+def read(conn: Connection, path: str) -> FileAudit | None:
     names = [f.name for f in fields(FileAudit)]
     cursor = conn.execute(
         f"select {', '.join(_column(n) for n in names)} from ingest.file_audit where file_path = ?",
@@ -120,7 +123,7 @@ def read(conn: duckdb.DuckDBPyConnection, path: str) -> FileAudit | None:
     return FileAudit(**values)
 
 
-def write(conn: duckdb.DuckDBPyConnection, audit: FileAudit) -> None:
+def write(conn: Connection, audit: FileAudit) -> None:
     """Replace the file's audit row (inside the caller's transaction, if any)."""
     assert audit.status in ("loaded", "rejected", "skipped"), audit.status
     if audit.status == "rejected":
@@ -140,7 +143,7 @@ def write(conn: duckdb.DuckDBPyConnection, audit: FileAudit) -> None:
     )
 
 
-def forget(conn: duckdb.DuckDBPyConnection, where: str, keep: set[str]) -> None:
+def forget(conn: Connection, where: str, keep: set[str]) -> None:
     """Delete the audit rows matching ``where`` whose file is not in ``keep``: rows that only
     listed what the folder held (a rejection or a skip of a file now gone or now readable)."""
     frame = pl.DataFrame({"file_path": sorted(keep)}, schema={"file_path": pl.String})

@@ -38,8 +38,7 @@ from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-import duckdb
-
+from pipelines.engines import Connection, WarehouseError
 from pipelines.ingest import audit, writer
 from pipelines.ingest.audit import FileAudit
 from pipelines.ingest.contract import Contract, Table
@@ -84,7 +83,7 @@ class TableResult:
         return sum(getattr(f, attr) for f in self.files if f.status in ("loaded", "unchanged"))
 
 
-def ensure_ingest_schema(conn: duckdb.DuckDBPyConnection) -> None:
+def ensure_ingest_schema(conn: Connection) -> None:
     audit.ensure_schema(conn)
 
 
@@ -122,7 +121,7 @@ def _rejected(table: Table, file: LandingFile, file_hash: str, code: str, messag
 
 
 def ingest_file(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     contract: Contract,
     table: Table,
     file: LandingFile,
@@ -175,7 +174,7 @@ def _stamped(result: FileAudit, now: datetime) -> FileAudit:
 
 
 def _load(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     contract: Contract,
     table: Table,
     file: LandingFile,
@@ -261,7 +260,7 @@ def _load(
     except (FileRejected, HeaderProblem) as exc:
         _roll_back(conn, inserts, in_transaction)
         return _rejected(table, file, file_hash_if_any(), exc.reason_code, exc.message)
-    except (duckdb.Error, NotIngestedYet):
+    except (WarehouseError, NotIngestedYet):
         _roll_back(conn, inserts, in_transaction)
         raise
     except Exception as exc:  # anything else about this file: reject it, read the next
@@ -288,14 +287,14 @@ def _read_ahead(batches: Iterator[TextBatch], threads: ThreadPoolExecutor) -> It
         yield batch
 
 
-def _roll_back(conn: duckdb.DuckDBPyConnection, inserts: writer.Inserter, begun: bool) -> None:
+def _roll_back(conn: Connection, inserts: writer.Inserter, begun: bool) -> None:
     inserts.abandon()  # the pending insert finishes (or fails) before the rollback
     if begun:
         conn.execute("rollback")
 
 
 def ingest_table(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     contract: Contract,
     table: Table,
     landing_root: Path,
@@ -314,9 +313,7 @@ def ingest_table(
     return TableResult(table, results, inventory.skipped_for(contract, table))
 
 
-def record_inventory(
-    conn: duckdb.DuckDBPyConnection, contract: Contract, inventory: Inventory
-) -> list[FileAudit]:
+def record_inventory(conn: Connection, contract: Contract, inventory: Inventory) -> list[FileAudit]:
     """Write the audit rows of what is not read: files no table claims (``unknown_table``),
     refused ones (``outside_landing``), junk and files still being written (``skipped``)."""
     ensure_ingest_schema(conn)

@@ -22,13 +22,16 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 
 from pipelines.ingest.coerce import coerce_frame
 from pipelines.ingest.contract import Column, Contract, Table, normalize_header
 from pipelines.ingest.readers import TextBatch, control_character_pattern
+
+if TYPE_CHECKING:
+    from pipelines.engines import Connection
 
 QUARANTINE_SCHEMA = {
     "_row": pl.Int64,
@@ -138,7 +141,7 @@ class References:
 
     SMALL = 200_000  # rows of a referenced table worth keeping in memory
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, contract: Contract, table: Table):
+    def __init__(self, conn: Connection, contract: Contract, table: Table):
         self.conn, self.contract, self.table = conn, contract, table
         # the connection is shared with the thread writing a file's batches (writer.Inserter)
         self.lock = threading.RLock()

@@ -15,11 +15,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 
 from pipelines.ingest.contract import ROW_REASONS, Table
+
+if TYPE_CHECKING:
+    from pipelines.engines import Connection
 
 META_COLUMNS = {
     "_source_file": "VARCHAR",
@@ -38,9 +41,7 @@ class Inserter:
     uses the connection meanwhile takes it too); :meth:`submit` first waits for the previous
     insert, so one batch is written while the next is prepared, and errors surface in order."""
 
-    def __init__(
-        self, conn: duckdb.DuckDBPyConnection, lock: threading.RLock, threads: ThreadPoolExecutor
-    ):
+    def __init__(self, conn: Connection, lock: threading.RLock, threads: ThreadPoolExecutor):
         self.conn, self.lock, self.threads = conn, lock, threads
         self.pending: Future[None] | None = None
 
@@ -66,7 +67,7 @@ class Inserter:
             log.warning("an insert failed before the rollback: %s", type(exc).__name__)
 
 
-def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+def ensure_raw_table(conn: Connection, table: Table) -> None:
     conn.execute(f"create schema if not exists {table.schema}")
     columns = [(c.name, c.sql_type) for c in table.columns] + list(META_COLUMNS.items())
     ddl = ", ".join(f'"{name}" {sql_type}' for name, sql_type in columns)
@@ -84,14 +85,14 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
             conn.execute(f'alter table {table.qualified_name} add column "{name}" {sql_type}')
 
 
-def clear_file(conn: duckdb.DuckDBPyConnection, table: Table, rel: str) -> None:
+def clear_file(conn: Connection, table: Table, rel: str) -> None:
     """Remove what ``rel`` loaded before (its raw rows and quarantined rows)."""
     conn.execute(f"delete from {table.qualified_name} where _source_file = ?", [rel])
     conn.execute("delete from ingest.quarantine where file_path = ?", [rel])
 
 
 def _insert(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     target: str,
     frame: pl.DataFrame,
     constants: dict[str, object] | None = None,
@@ -114,7 +115,7 @@ def _insert(
 
 
 def insert_loaded(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     table: Table,
     rel: str,
     file_hash: str,
@@ -130,7 +131,7 @@ def insert_loaded(
 
 
 def insert_batch(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     table: Table,
     rel: str,
     file_hash: Callable[[], str],
@@ -161,7 +162,7 @@ def reason_text(rel: str) -> pl.Expr:
 
 
 def insert_quarantine(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     table: Table,
     rel: str,
     file_hash: str,

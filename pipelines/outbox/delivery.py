@@ -5,16 +5,21 @@ The outbox table (``ops.outbox`` in the build warehouse) keeps one row per messa
 A message is never written twice: its id is the action name and the row's key.
 """
 
+from __future__ import annotations
+
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 import requests
 import yaml
+
+if TYPE_CHECKING:
+    from pipelines.engines import Connection
 
 CONFIG_PATH = Path(__file__).with_name("outbox.yaml")
 
@@ -96,7 +101,7 @@ def robot_payload(text: str, mention: str | None = None) -> dict:
     return {"msgtype": "text", "text": body}
 
 
-def enqueue(conn: duckdb.DuckDBPyConnection, actions: tuple[Action, ...], now: datetime) -> int:
+def enqueue(conn: Connection, actions: tuple[Action, ...], now: datetime) -> int:
     """Write one outbox message per action row not seen before; return how many were new."""
     conn.execute(OUTBOX_DDL)
     new = 0
@@ -148,7 +153,7 @@ def _accepted(response: requests.Response) -> tuple[bool, str]:
 
 
 def deliver(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     url: str,
     config: OutboxConfig,
     now: datetime,
