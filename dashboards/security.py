@@ -7,8 +7,9 @@ Idempotent: roles are rebuilt, each dashboard's roles set to the roles whose `bo
 (DASHBOARD_RBAC), roster users created or updated (never their passwords once set), every RLS
 filter whose name starts with "lastmile:" is deleted and recreated.
 
-Only the standard library is imported at module level (bootstrap.py's promise); yaml, duckdb
-and Superset's models are imported inside the functions.
+Only the standard library is imported at module level (bootstrap.py's promise); yaml, Superset's
+models and the publish step (``pipelines.publish.open_served``, which opens the served file) are
+imported inside the functions.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 SECURITY_FILE = Path(__file__).resolve().parent / "security.yaml"
+REPO_ROOT = SECURITY_FILE.parent.parent
 RLS_PREFIX = "lastmile:"
 ADMIN_ROLE = "Admin"
 
@@ -77,7 +80,9 @@ def scope_of(config: dict[str, Any], columns: set[str]) -> dict[str, Any] | None
 
 def read_roster(config: dict[str, Any], serve_db: Path) -> list[Person]:
     """Everyone on the roster, read-only from the served file, with their Superset role."""
-    import duckdb
+    if str(REPO_ROOT) not in sys.path:  # bootstrap.py runs as a script from dashboards/
+        sys.path.append(str(REPO_ROOT))
+    from pipelines.publish import open_served
 
     roster = config["roster"]
     columns = [
@@ -90,15 +95,10 @@ def read_roster(config: dict[str, Any], serve_db: Path) -> list[Person]:
             "active_column",
         )
     ]
-    connection = duckdb.connect(
-        str(serve_db), read_only=True, config={"enable_external_access": False}
-    )
-    try:
+    with open_served(serve_db, external_access=False) as connection:
         rows = connection.execute(
             f"select {', '.join(columns)} from {roster['table']} order by 1"
         ).fetchall()
-    finally:
-        connection.close()
     unmapped = sorted({row[3] for row in rows} - set(config["roster_roles"]))
     if unmapped:
         raise SecurityConfigError(

@@ -6,20 +6,32 @@ are copied from the build file into a new file next to it, checkpointed and clos
 query sees the new one. A run killed before the swap leaves the served file untouched. After the
 swap it records what the served marts were built from (``pipelines.changes``), so that the next
 run with nothing new does nothing.
+
+The publish step owns the served file: it writes it (:func:`publish`) and is how the rest of the
+product opens it (:func:`open_served`: the run summary, the Superset bootstrap's roster). With
+:mod:`pipelines.engines` and the ``Warehouse`` resource, it is the only product module that
+imports ``duckdb`` (``tests/pipelines/test_engine_boundary.py``). Dagster, dbt and the build
+pipeline's modules are imported only to build the asset (:func:`build_publish_asset`), so
+``dashboards/security.py`` can call :func:`open_served` in the Superset environment, which has
+none of them.
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import dagster as dg
 import duckdb
-from dagster_dbt import get_asset_key_for_model
 
-from pipelines.changes import record_published
 from pipelines.evaluation import built_evaluation_date
-from pipelines.resources import BUILD_DB_POOL, Warehouse
+
+if TYPE_CHECKING:
+    import dagster as dg
+
+    from pipelines.engines import Connection
 
 PUBLISHED_SCHEMAS = ("marts",)
 
@@ -74,6 +86,19 @@ def publish(
     return Published(path=serve_db, tables=tables, evaluation_date=evaluation_date)
 
 
+@contextmanager
+def open_served(serve_db: Path, *, external_access: bool = True) -> Iterator["Connection"]:
+    """A read-only connection to the served file at ``serve_db``, closed on leaving the block.
+    ``external_access=False`` also forbids it every file and network access beyond that file
+    (DuckDB's ``enable_external_access``), as Superset's own connections are opened."""
+    config = {} if external_access else {"enable_external_access": False}
+    conn = duckdb.connect(str(serve_db), read_only=True, config=config)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def mart_models(manifest: dict) -> list[str]:
     """The dbt models that land in a published schema, read from the manifest (no name lists)."""
     return sorted(
@@ -83,7 +108,15 @@ def mart_models(manifest: dict) -> list[str]:
     )
 
 
-def build_publish_asset(dbt_assets_def: dg.AssetsDefinition, manifest: dict) -> dg.AssetsDefinition:
+def build_publish_asset(
+    dbt_assets_def: "dg.AssetsDefinition", manifest: dict
+) -> "dg.AssetsDefinition":
+    import dagster as dg
+    from dagster_dbt import get_asset_key_for_model
+
+    from pipelines.changes import record_published
+    from pipelines.resources import BUILD_DB_POOL, Warehouse
+
     deps = [get_asset_key_for_model([dbt_assets_def], name) for name in mart_models(manifest)]
 
     @dg.asset(

@@ -28,14 +28,16 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from pipelines.changes import RunPlan, plan_run, plan_tags, selected_assets
 from pipelines.config import Settings, load_settings
+from pipelines.engines import connect
 from pipelines.evaluation import days_between, default_evaluation_date, evaluation_tags, parse_day
+from pipelines.publish import open_served
 
 if TYPE_CHECKING:
     import dagster as dg
+
+    from pipelines.engines import Connection
 
 
 def _alive(pid: int | None) -> bool:
@@ -139,7 +141,7 @@ def _listed(title: str, rows: list[tuple]) -> list[str]:
     return lines
 
 
-def landing_problems(conn: duckdb.DuckDBPyConnection) -> list[str]:
+def landing_problems(conn: Connection) -> list[str]:
     """The files the last runs rejected, skipped or loaded with a warning, from the audit."""
     rejected = conn.execute(
         "select file_path, error_code, error_message from ingest.file_audit "
@@ -164,7 +166,7 @@ def landing_problems(conn: duckdb.DuckDBPyConnection) -> list[str]:
 def summary(settings: Settings) -> str:
     lines = [f"Landing files:   {settings.landing_dir}"]
     if settings.build_db.exists():
-        with duckdb.connect(str(settings.build_db), read_only=True) as conn:
+        with connect(settings, read_only=True) as conn:
             rows = conn.execute(
                 "select source, count(*), sum(rows_read), sum(rows_loaded), "
                 "sum(rows_quarantined), sum(rows_duplicate), "
@@ -185,7 +187,7 @@ def summary(settings: Settings) -> str:
             lines.append("  quarantine:  select * from ingest.quarantine   (in the build file)")
             lines += landing_problems(conn)
     if settings.serve_db.exists():
-        with duckdb.connect(str(settings.serve_db), read_only=True) as conn:
+        with open_served(settings.serve_db) as conn:
             tables = conn.execute(
                 "select table_schema || '.' || table_name from information_schema.tables order by 1"
             ).fetchall()

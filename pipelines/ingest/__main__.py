@@ -15,9 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
-
 from pipelines.config import CONTRACT_PATH, load_settings
+from pipelines.engines import connect_file
 from pipelines.ingest.contract import load_contract
 from pipelines.ingest.discovery import scan_landing
 from pipelines.ingest.engine import ingest_table, record_inventory
@@ -35,12 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     tables = [
         t for t in contract.ordered_tables() if not wanted or f"{t.source}.{t.name}" in wanted
     ]
-    args.build_db.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     inventory = scan_landing(args.landing, contract.landing)
     problems: list[str] = []
     rows = 0
-    with duckdb.connect(str(args.build_db)) as conn:
+    with connect_file(args.build_db) as conn:
         for table in tables:
             begun = time.perf_counter()
             result = ingest_table(conn, contract, table, args.landing, inventory)
