@@ -46,17 +46,11 @@ evaluation as (
     select * from {{ ref('int_evaluation_date') }}
 ),
 
-rule_parameters as (
-    select * from {{ ref('rule_parameters') }}
-),
-
 rules as (
-    select
-        {{ rule_parameter_columns([
-            'key_customer_min_purchase_cny', 'key_customer_purchase_window_days',
-            'key_customer_min_chain_completeness'
-        ]) }}
-    from rule_parameters
+    {{ rule_parameter_row([
+        'key_customer_min_purchase_cny', 'key_customer_purchase_window_days',
+        'key_customer_min_chain_completeness'
+    ]) }}
 ),
 
 -- the owner at the end of the evaluation day from the ownership history (a leaver's customer: the
