@@ -152,22 +152,12 @@ aggregated as (
 rated as (
     select
         *,
-        case
-            when required_field_count > 0
-                then {{ lm_ratio('filled_field_count', 'required_field_count') }}
-        end as field_completeness,
-        case
-            when key_nodes_reached > 0
-                then {{ lm_ratio('key_nodes_evidenced', 'key_nodes_reached') }}
-        end as trigger_rate,
-        case
-            when sample_required_field_count > 0
-                then {{ lm_ratio('sample_filled_field_count', 'sample_required_field_count') }}
-        end as sample_field_completeness,
-        case
-            when sample_key_nodes_reached > 0
-                then {{ lm_ratio('sample_key_nodes_evidenced', 'sample_key_nodes_reached') }}
-        end as sample_trigger_rate
+        {{ ratio_of_counts('filled_field_count', 'required_field_count') }} as field_completeness,
+        {{ ratio_of_counts('key_nodes_evidenced', 'key_nodes_reached') }} as trigger_rate,
+        {{ ratio_of_counts('sample_filled_field_count', 'sample_required_field_count') }}
+            as sample_field_completeness,
+        {{ ratio_of_counts('sample_key_nodes_evidenced', 'sample_key_nodes_reached') }}
+            as sample_trigger_rate
     from aggregated
 ),
 
