@@ -29,3 +29,9 @@
     {{ dbt.hash(dbt.concat([seed, "'|'", column])) }}
 {%- endmacro %}
 
+
+{#- A rate of counts: the numerator over the denominator, none (null) while the denominator has
+    counted nothing (a rate without a base has no value, never a division by zero). -#}
+{% macro ratio_of_counts(numerator, denominator) -%}
+    case when {{ denominator }} > 0 then {{ lm_ratio(numerator, denominator) }} end
+{%- endmacro %}

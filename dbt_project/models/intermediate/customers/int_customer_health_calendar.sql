@@ -24,14 +24,8 @@ deliveries as (
     select * from {{ ref('stg_erp__deliveries') }}
 ),
 
-rule_parameters as (
-    select * from {{ ref('rule_parameters') }}
-),
-
 rules as (
-    select
-        {{ rule_parameter_columns(['h2_window_days', 'h3_window_days']) }}
-    from rule_parameters
+    {{ rule_parameter_row(['h2_window_days', 'h3_window_days']) }}
 ),
 
 fact_dates as (

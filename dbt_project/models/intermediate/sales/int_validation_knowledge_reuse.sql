@@ -77,10 +77,8 @@ final as (
         scope_id,
         case_library_use_count,
         active_opportunity_count,
-        case
-            when active_opportunity_count > 0
-                then {{ lm_ratio('case_library_use_count', 'active_opportunity_count') }}
-        end as knowledge_reuse_rate
+        {{ ratio_of_counts('case_library_use_count', 'active_opportunity_count') }}
+            as knowledge_reuse_rate
     from counted
 )
 

@@ -62,33 +62,40 @@ active_opportunity_months as (
     from active_opportunities
 ),
 
-opportunity_month_fields as (
+-- the checks an opportunity meets or misses: each required field of its sales logs (filled or
+-- not) and each key node it reached (with evidence or not), dated
+checks as (
     select
-        active_opportunities.month_start,
-        active_opportunities.opportunity_id,
-        count(log_fields.field_name) as required_field_count,
-        sum(case when log_fields.is_filled then 1 else 0 end) as filled_field_count
-    from active_opportunity_months as active_opportunities
-    inner join log_fields
-        on
-            active_opportunities.opportunity_id = log_fields.opportunity_id
-            and active_opportunities.month_start <= log_fields.log_at
-            and active_opportunities.next_month_start > log_fields.log_at
-    group by active_opportunities.month_start, active_opportunities.opportunity_id
+        opportunity_id,
+        log_at as checked_at,
+        'field' as check_kind,
+        is_filled as is_met
+    from log_fields
+    union all
+    select
+        opportunity_id,
+        reached_at as checked_at,
+        'key_node' as check_kind,
+        has_evidence as is_met
+    from key_nodes
 ),
 
-opportunity_month_nodes as (
+opportunity_month_checks as (
     select
         active_opportunities.month_start,
         active_opportunities.opportunity_id,
-        count(*) as key_nodes_reached,
-        sum(case when key_nodes.has_evidence then 1 else 0 end) as key_nodes_evidenced
+        sum(case when checks.check_kind = 'field' then 1 else 0 end) as required_field_count,
+        sum(case when checks.check_kind = 'field' and checks.is_met then 1 else 0 end)
+            as filled_field_count,
+        sum(case when checks.check_kind = 'key_node' then 1 else 0 end) as key_nodes_reached,
+        sum(case when checks.check_kind = 'key_node' and checks.is_met then 1 else 0 end)
+            as key_nodes_evidenced
     from active_opportunity_months as active_opportunities
-    inner join key_nodes
+    inner join checks
         on
-            active_opportunities.opportunity_id = key_nodes.opportunity_id
-            and active_opportunities.month_start <= key_nodes.reached_at
-            and active_opportunities.next_month_start > key_nodes.reached_at
+            active_opportunities.opportunity_id = checks.opportunity_id
+            and active_opportunities.month_start <= checks.checked_at
+            and active_opportunities.next_month_start > checks.checked_at
     group by active_opportunities.month_start, active_opportunities.opportunity_id
 ),
 
@@ -98,10 +105,10 @@ opportunity_month_scored as (
         active_opportunities.scope_type,
         active_opportunities.scope_id,
         active_opportunities.opportunity_id,
-        coalesce(opportunity_month_fields.required_field_count, 0) as required_field_count,
-        coalesce(opportunity_month_fields.filled_field_count, 0) as filled_field_count,
-        coalesce(opportunity_month_nodes.key_nodes_reached, 0) as key_nodes_reached,
-        coalesce(opportunity_month_nodes.key_nodes_evidenced, 0) as key_nodes_evidenced,
+        coalesce(opportunity_month_checks.required_field_count, 0) as required_field_count,
+        coalesce(opportunity_month_checks.filled_field_count, 0) as filled_field_count,
+        coalesce(opportunity_month_checks.key_nodes_reached, 0) as key_nodes_reached,
+        coalesce(opportunity_month_checks.key_nodes_evidenced, 0) as key_nodes_evidenced,
         row_number() over (
             partition by
                 active_opportunities.month_start,
@@ -116,14 +123,10 @@ opportunity_month_scored as (
         settings.sample_size
     from active_opportunities
     cross join settings
-    left join opportunity_month_fields
+    left join opportunity_month_checks
         on
-            active_opportunities.month_start = opportunity_month_fields.month_start
-            and active_opportunities.opportunity_id = opportunity_month_fields.opportunity_id
-    left join opportunity_month_nodes
-        on
-            active_opportunities.month_start = opportunity_month_nodes.month_start
-            and active_opportunities.opportunity_id = opportunity_month_nodes.opportunity_id
+            active_opportunities.month_start = opportunity_month_checks.month_start
+            and active_opportunities.opportunity_id = opportunity_month_checks.opportunity_id
 ),
 
 aggregated as (
@@ -152,22 +155,12 @@ aggregated as (
 rated as (
     select
         *,
-        case
-            when required_field_count > 0
-                then {{ lm_ratio('filled_field_count', 'required_field_count') }}
-        end as field_completeness,
-        case
-            when key_nodes_reached > 0
-                then {{ lm_ratio('key_nodes_evidenced', 'key_nodes_reached') }}
-        end as trigger_rate,
-        case
-            when sample_required_field_count > 0
-                then {{ lm_ratio('sample_filled_field_count', 'sample_required_field_count') }}
-        end as sample_field_completeness,
-        case
-            when sample_key_nodes_reached > 0
-                then {{ lm_ratio('sample_key_nodes_evidenced', 'sample_key_nodes_reached') }}
-        end as sample_trigger_rate
+        {{ ratio_of_counts('filled_field_count', 'required_field_count') }} as field_completeness,
+        {{ ratio_of_counts('key_nodes_evidenced', 'key_nodes_reached') }} as trigger_rate,
+        {{ ratio_of_counts('sample_filled_field_count', 'sample_required_field_count') }}
+            as sample_field_completeness,
+        {{ ratio_of_counts('sample_key_nodes_evidenced', 'sample_key_nodes_reached') }}
+            as sample_trigger_rate
     from aggregated
 ),
 

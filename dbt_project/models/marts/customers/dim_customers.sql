@@ -12,12 +12,9 @@ ownership_periods as (
     select * from {{ ref('int_customer_ownership_periods') }}
 ),
 
-reps as (
-    select * from {{ ref('stg_crm__reps') }}
-),
-
-squads as (
-    select * from {{ ref('stg_crm__squads') }}
+-- the owner's name and squad as the sales organisation dimension has them
+sales_staff as (
+    select * from {{ ref('dim_sales_staff') }}
 ),
 
 regions as (
@@ -46,17 +43,11 @@ evaluation as (
     select * from {{ ref('int_evaluation_date') }}
 ),
 
-rule_parameters as (
-    select * from {{ ref('rule_parameters') }}
-),
-
 rules as (
-    select
-        {{ rule_parameter_columns([
-            'key_customer_min_purchase_cny', 'key_customer_purchase_window_days',
-            'key_customer_min_chain_completeness'
-        ]) }}
-    from rule_parameters
+    {{ rule_parameter_row([
+        'key_customer_min_purchase_cny', 'key_customer_purchase_window_days',
+        'key_customer_min_chain_completeness'
+    ]) }}
 ),
 
 -- the owner at the end of the evaluation day from the ownership history (a leaver's customer: the
@@ -166,9 +157,9 @@ final as (
         flagged.region_name,
         flagged.owner_rep_id,
         flagged.owner_assignment_status,
-        reps.rep_name as owner_rep_name,
-        reps.squad_id as owner_squad_id,
-        squads.squad_name as owner_squad_name,
+        sales_staff.rep_name as owner_rep_name,
+        sales_staff.squad_id as owner_squad_id,
+        sales_staff.squad_name as owner_squad_name,
         flagged.customer_level,
         flagged.customer_status,
         flagged.created_date,
@@ -209,14 +200,12 @@ final as (
             'yes_no', 'flagged.is_key_industry and flagged.meets_purchase and flagged.meets_chain'
         ) }} as is_key_customer_name,
         coalesce(
-            reps.rep_name,
+            sales_staff.rep_name,
             {{ code_label('assignment_status', 'flagged.owner_assignment_status') }}
         ) as owner_display_name
     from flagged
-    left join reps
-        on flagged.owner_rep_id = reps.rep_id
-    left join squads
-        on reps.squad_id = squads.squad_id
+    left join sales_staff
+        on flagged.owner_rep_id = sales_staff.rep_id
 )
 
 select * from final

@@ -17,14 +17,8 @@ health_indicators as (
     select * from {{ ref('health_indicators') }}
 ),
 
-rule_parameters as (
-    select * from {{ ref('rule_parameters') }}
-),
-
 rules as (
-    select
-        {{ rule_parameter_columns(['activation_task_due_days']) }}
-    from rule_parameters
+    {{ rule_parameter_row(['activation_task_due_days']) }}
 ),
 
 -- the health row of each alert's opening day, joined once

@@ -17,14 +17,8 @@ evaluation as (
     select * from {{ ref('int_evaluation_date') }}
 ),
 
-rule_parameters as (
-    select * from {{ ref('rule_parameters') }}
-),
-
 rules as (
-    select
-        {{ rule_parameter_columns(['churn_alert_lookback_days']) }}
-    from rule_parameters
+    {{ rule_parameter_row(['churn_alert_lookback_days']) }}
 ),
 
 judged as (

@@ -17,14 +17,8 @@ tasks as (
     select * from {{ ref('stg_crm__tasks') }}
 ),
 
-rule_parameters as (
-    select * from {{ ref('rule_parameters') }}
-),
-
 rules as (
-    select
-        {{ rule_parameter_columns(['key_node_evidence_days']) }}
-    from rule_parameters
+    {{ rule_parameter_row(['key_node_evidence_days']) }}
 ),
 
 approved as (

@@ -20,14 +20,8 @@ red_alerts as (
     select * from {{ ref('fct_red_alerts') }}
 ),
 
-rule_parameters as (
-    select * from {{ ref('rule_parameters') }}
-),
-
 rules as (
-    select
-        {{ rule_parameter_columns(['h1_lookback_days', 'h2_window_days', 'h3_window_days']) }}
-    from rule_parameters
+    {{ rule_parameter_row(['h1_lookback_days', 'h2_window_days', 'h3_window_days']) }}
 ),
 
 current_health as (

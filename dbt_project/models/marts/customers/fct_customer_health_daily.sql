@@ -67,18 +67,12 @@ health_indicators as (
     select * from {{ ref('health_indicators') }}
 ),
 
-rule_parameters as (
-    select * from {{ ref('rule_parameters') }}
-),
-
 rules as (
-    select
-        {{ rule_parameter_columns([
-            'h1_min_meeting_minutes', 'h1_lookback_days', 'h2_min_proposals', 'h2_window_days',
-            'h3_min_interactions', 'h3_window_days', 'h4_min_on_time_rate',
-            'red_min_failing', 'yellow_min_failing'
-        ]) }}
-    from rule_parameters
+    {{ rule_parameter_row([
+        'h1_min_meeting_minutes', 'h1_lookback_days', 'h2_min_proposals', 'h2_window_days',
+        'h3_min_interactions', 'h3_window_days', 'h4_min_on_time_rate',
+        'red_min_failing', 'yellow_min_failing'
+    ]) }}
 ),
 
 weights as (

@@ -60,58 +60,54 @@ counted as (
         on rep_days.rep_id = wecom.rep_id and rep_days.activity_date = wecom.activity_date
 ),
 
+-- how far the report is from WeCom, relative to WeCom (none when WeCom has no customer)
+compared as (
+    select
+        *,
+        {{ ratio_of_counts(
+            'abs(reported_customer_count - wecom_customer_count)', 'wecom_customer_count'
+        ) }} as diff_ratio
+    from counted
+),
+
 final as (
     select
-        counted.rep_id,
+        compared.rep_id,
         reps.rep_name,
         reps.squad_id,
-        counted.activity_date,
-        cast({{ lm_date_trunc('week', 'counted.activity_date') }} as date) as week_start,
-        counted.reported_customer_count,
-        counted.wecom_customer_count,
+        compared.activity_date,
+        cast({{ lm_date_trunc('week', 'compared.activity_date') }} as date) as week_start,
+        compared.reported_customer_count,
+        compared.wecom_customer_count,
+        compared.diff_ratio,
         case
-            when counted.wecom_customer_count > 0
-                then
-                    {{ lm_ratio(
-                        'abs(counted.reported_customer_count - counted.wecom_customer_count)',
-                        'counted.wecom_customer_count'
-                    ) }}
-        end as diff_ratio,
-        case
-            when counted.wecom_customer_count > 0
-                then
-                    {{ lm_ratio(
-                        'abs(counted.reported_customer_count - counted.wecom_customer_count)',
-                        'counted.wecom_customer_count'
-                    ) }} > settings.max_diff_ratio
-            else counted.reported_customer_count > 0
+            when compared.wecom_customer_count > 0
+                then compared.diff_ratio > settings.max_diff_ratio
+            else compared.reported_customer_count > 0
         end as is_flagged,
         -- why a day is flagged, in the words of the outbox message (null when it is not)
         case
             when
-                counted.wecom_customer_count > 0
-                and {{ lm_ratio(
-                    'abs(counted.reported_customer_count - counted.wecom_customer_count)',
-                    'counted.wecom_customer_count'
-                ) }} > settings.max_diff_ratio
+                compared.wecom_customer_count > 0
+                and compared.diff_ratio > settings.max_diff_ratio
                 then concat(
                     concat(
                         '差异',
                         {{ number_text(
-                            '100.0 * abs(counted.reported_customer_count '
-                            ~ '- counted.wecom_customer_count) / counted.wecom_customer_count',
+                            '100.0 * abs(compared.reported_customer_count '
+                            ~ '- compared.wecom_customer_count) / compared.wecom_customer_count',
                             '%'
                         ) }}
                     ),
                     concat('，超过上限', {{ number_text('100.0 * settings.max_diff_ratio', '%') }})
                 )
-            when counted.wecom_customer_count = 0 and counted.reported_customer_count > 0
+            when compared.wecom_customer_count = 0 and compared.reported_customer_count > 0
                 then '企业微信当天没有联系任何客户'
         end as flag_reason
-    from counted
+    from compared
     cross join settings
     left join reps
-        on counted.rep_id = reps.rep_id
+        on compared.rep_id = reps.rep_id
 )
 
 select * from final
