@@ -52,9 +52,15 @@ uv:
 	cd dashboards/superset_env && UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-superset $(UV) sync --frozen
 	@touch $@
 
+# The checkout is importable from every process of the environment (lastmile.pth, as an editable
+# install would do): the Dagster daemon and webserver load the instance's event log class
+# (pipelines/event_log.py) before any code location.
+IMPORTABLE = $(PY) -c "import pathlib, site; pathlib.Path(site.getsitepackages()[0], 'lastmile.pth').write_text('$(CURDIR)\n')"
+
 # dagster.yaml in $(DAGSTER_HOME): pipelines/dagster.yaml, plus PostgreSQL storage when
-# LASTMILE_DAGSTER_PG_URL is set (SQLite under $(DAGSTER_HOME) otherwise)
+# LASTMILE_DAGSTER_PG_URL is set (else the SQLite event log of pipelines/event_log.py)
 setup: .venv/.synced .venv-superset/.synced
+	@$(IMPORTABLE)
 	@$(PY) -m pipelines.instance write $(DAGSTER_HOME)
 
 # Debian packages the tests need (CI installs them through .ci/run): chromium and CJK fonts for
@@ -85,6 +91,7 @@ spark-system-deps:
 # pyproject.toml
 .venv/.synced-spark: .venv/.synced pyproject.toml uv.lock
 	$(UV) sync --frozen --extra spark
+	@$(IMPORTABLE)
 	@touch $@
 
 spark-setup: spark-system-deps setup .venv/.synced-spark

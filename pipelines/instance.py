@@ -6,8 +6,11 @@
 ``duckdb_build`` pool limit, one run at a time, run monitoring). The storage is chosen by the
 environment when the file is written:
 
-- ``LASTMILE_DAGSTER_PG_URL`` unset (the default): the file is copied as it is, and Dagster keeps
-  runs, events and schedules in SQLite files under ``$DAGSTER_HOME``.
+- ``LASTMILE_DAGSTER_PG_URL`` unset (the default): Dagster keeps runs, events and schedules in
+  SQLite files under ``$DAGSTER_HOME``; an ``event_log_storage`` section is appended that names
+  :class:`pipelines.event_log.PooledSqliteEventLogStorage` on Dagster's own event folder
+  (``$DAGSTER_HOME/history/runs``): the same files, written without a new connection and a disk
+  flush per event.
 - ``LASTMILE_DAGSTER_PG_URL=postgresql+psycopg2://user:password@host:5432/dagster``: a ``storage:
   postgres:`` section is appended that reads the URL from that variable whenever the instance
   is opened, so the password is never written to disk, and every process that opens the
@@ -19,6 +22,7 @@ Only the standard library and PyYAML are imported: ``make setup`` runs this befo
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -44,13 +48,33 @@ storage:
 """
 
 
+def sqlite_event_log(dagster_home: Path) -> str:
+    """The section naming the pooled SQLite event log on Dagster's default event folder."""
+    base_dir = (dagster_home.resolve() / "history" / "runs").as_posix()
+    return f"""
+# Added by pipelines/instance.py because {PG_URL_VAR} was not set when this file was written:
+# Dagster's SQLite event log on its usual folder, keeping its connections open
+# (pipelines/event_log.py; every Dagster process of the environment imports it).
+event_log_storage:
+  module: pipelines.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {json.dumps(base_dir)}
+"""
+
+
 class InstanceConfigError(ValueError):
     """The base file or the environment cannot make a valid instance config."""
 
 
-def render(environ: Mapping[str, str] | None = None, base: Path = BASE_CONFIG) -> str:
+def render(
+    environ: Mapping[str, str] | None = None,
+    base: Path = BASE_CONFIG,
+    dagster_home: Path | None = None,
+) -> str:
     """The text of ``$DAGSTER_HOME/dagster.yaml``: the base file, plus the Postgres storage
-    section when ``LASTMILE_DAGSTER_PG_URL`` is set."""
+    section when ``LASTMILE_DAGSTER_PG_URL`` is set, else the pooled SQLite event log's (on
+    ``dagster_home``, default ``$DAGSTER_HOME``)."""
     env = os.environ if environ is None else environ
     text = base.read_text(encoding="utf-8")
     settings = yaml.safe_load(text) or {}
@@ -62,7 +86,8 @@ def render(environ: Mapping[str, str] | None = None, base: Path = BASE_CONFIG) -
         )
     url = env.get(PG_URL_VAR, "").strip()
     if not url:
-        return text
+        home = dagster_home or Path(env.get("DAGSTER_HOME") or ".")
+        return text.rstrip("\n") + "\n" + sqlite_event_log(home)
     if not url.startswith(PG_SCHEME):
         raise InstanceConfigError(
             f"{PG_URL_VAR} must be a PostgreSQL URL naming the psycopg2 driver, "
@@ -74,7 +99,7 @@ def render(environ: Mapping[str, str] | None = None, base: Path = BASE_CONFIG) -
 
 def write(dagster_home: Path, environ: Mapping[str, str] | None = None) -> Path:
     """Write ``dagster.yaml`` into ``dagster_home`` (created if missing), atomically."""
-    text = render(environ)
+    text = render(environ, dagster_home=dagster_home)
     dagster_home.mkdir(parents=True, exist_ok=True)
     target = dagster_home / "dagster.yaml"
     fd, tmp = tempfile.mkstemp(dir=dagster_home, prefix=".dagster.yaml.")

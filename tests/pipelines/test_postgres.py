@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipelines.config import REPO_ROOT
 from tooling.bench.superset import (
@@ -329,11 +330,15 @@ def test_dagster_runs_and_events_are_stored_in_postgres(
 
 
 def test_instance_without_the_variable_stays_sqlite(tmp_path: Path):
-    """The embedded default: no storage section, the base file as it is."""
+    """The embedded default: the base file, and only the event log named (SQLite, on Dagster's
+    own folder under DAGSTER_HOME; tests/pipelines/test_event_log.py)."""
     from pipelines.instance import BASE_CONFIG, InstanceConfigError, render, write
 
     target = write(tmp_path / "dagster", environ={})
-    assert target.read_text() == BASE_CONFIG.read_text()
+    assert target.read_text().startswith(BASE_CONFIG.read_text())
+    written = yaml.safe_load(target.read_text())
+    assert set(written) - set(yaml.safe_load(BASE_CONFIG.read_text())) == {"event_log_storage"}
+    assert written["event_log_storage"]["class"] == "PooledSqliteEventLogStorage"
     for wrong in ("mysql://user@host/dagster", "postgresql://user@host/dagster"):
         with pytest.raises(InstanceConfigError, match="postgresql\\+psycopg2://"):
             render({"LASTMILE_DAGSTER_PG_URL": wrong})

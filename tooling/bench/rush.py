@@ -32,7 +32,7 @@ import requests
 import yaml
 
 from pipelines.config import REPO_ROOT
-from tooling.bench.report import BOARD_MS, ms_label
+from tooling.bench.report import BOARD_MS, NOT_MET, ms_label, verdict
 from tooling.bench.stats import summarize
 from tooling.bench.superset import (
     DASHBOARDS_DIR,
@@ -323,7 +323,6 @@ def targets(rush: dict[str, Any]) -> list[dict[str, Any]]:
         if not run.get("boards"):
             continue
         worst = max(run["boards"], key=lambda b: b["board_p95_ms"])
-        ok = run["errors"] == 0 and worst["board_p95_ms"] <= BOARD_MS
         rows.append(
             {
                 "target": f"{rush['users']} simultaneous users ({label}): 0 errors, every board "
@@ -331,7 +330,10 @@ def targets(rush: dict[str, Any]) -> list[dict[str, Any]]:
                 "measured": worst["board_p95_ms"],
                 "unit": "ms",
                 "limit": BOARD_MS,
-                "verdict": "met" if ok else "not met",
+                # an error anywhere fails the target whatever the times
+                "verdict": verdict(worst["board_p95_ms"], BOARD_MS)
+                if run["errors"] == 0
+                else NOT_MET,
                 "note": f"{run['errors']} errors; slowest board {worst['board']}",
             }
         )
@@ -452,7 +454,7 @@ def render(rush: dict[str, Any], date: str = "", command: str = "", commit: str 
                         _ms(b["chart_p95_ms"]),
                         _ms(b["board_p50_ms"]),
                         _ms(b["board_p95_ms"]),
-                        "met" if b["board_p95_ms"] <= BOARD_MS else "not met",
+                        verdict(b["board_p95_ms"], BOARD_MS),
                     ]
                     for b in run["boards"]
                 ],
