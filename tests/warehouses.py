@@ -44,3 +44,8 @@ def rows_only_in_each(
         ).fetchone()[0]
         for x, y in ((a, b), (b, a))
     )
+
+
+def rows_by_key(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> dict:
+    """The rows of ``sql`` keyed by their first column: ``{first: (the other columns…)}``."""
+    return {row[0]: row[1:] for row in conn.execute(sql, params or []).fetchall()}

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from tests.warehouses import rows_by_key
+
 FLOOR = 0.9
 
 
@@ -21,13 +23,11 @@ def test_quote_events_precision_and_recall(pipeline_run, served_db):
     events = {t["msgid"]: t for t in planted if t["model"]}
     conn = duckdb.connect(str(served_db), read_only=True)
     try:
-        extracted = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                "select message_id, amount_cny, product_model, delivery_days, opportunity_id"
-                " from marts.fct_chat_quotes"
-            ).fetchall()
-        }
+        extracted = rows_by_key(
+            conn,
+            "select message_id, amount_cny, product_model, delivery_days, opportunity_id"
+            " from marts.fct_chat_quotes",
+        )
     finally:
         conn.close()
     correct = [

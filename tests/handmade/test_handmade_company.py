@@ -8,6 +8,7 @@ import pytest
 
 from pipelines.evaluation import EVALUATION_TAG
 from tests.handmade.company import DRILL_TOP, EVALUATION_DAY, EVIDENCE, HEALTH, PIPELINE
+from tests.warehouses import rows_by_key
 
 D = EVALUATION_DAY
 
@@ -74,14 +75,12 @@ def test_facts_after_the_evaluation_day_change_nothing(mart):
         [D],
     ).fetchone()
     assert (last_day, after) == (D, 0)
-    customers = {
-        row[0]: row[1:]
-        for row in mart.execute(
-            "select customer_id, owner_rep_id, customer_status, churned_date, "
-            "cast(trailing_purchase_cny as double), cast(decision_chain_completeness as double), "
-            "is_key_customer, key_customer_as_of_date from marts.dim_customers"
-        ).fetchall()
-    }
+    customers = rows_by_key(
+        mart,
+        "select customer_id, owner_rep_id, customer_status, churned_date, "
+        "cast(trailing_purchase_cny as double), cast(decision_chain_completeness as double), "
+        "is_key_customer, key_customer_as_of_date from marts.dim_customers",
+    )
     # a handover, a later order and a contact created afterwards leave C1 as it was on D
     assert customers["C1"] == ("E2", "active", None, 1_100_000.0, 0.75, True, D)
     # C2 would be a key customer with its order of the next day
@@ -116,13 +115,11 @@ def test_the_pipeline_and_drill_path_are_those_of_the_evaluation_day(mart):
         ).fetchall()
     }
     assert pipeline == PIPELINE
-    top = {
-        row[0]: row[1:]
-        for row in mart.execute(
-            "select opportunity_rank, opportunity_id, stage_code, days_in_stage, is_stuck "
-            "from marts.fct_drill_top_opportunities"
-        ).fetchall()
-    }
+    top = rows_by_key(
+        mart,
+        "select opportunity_rank, opportunity_id, stage_code, days_in_stage, is_stuck "
+        "from marts.fct_drill_top_opportunities",
+    )
     assert top == DRILL_TOP
 
 

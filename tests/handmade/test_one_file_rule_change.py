@@ -32,6 +32,7 @@ from pipelines.resources import Warehouse
 from pipelines.rules import load_rules, validate_rules
 from tests.conftest import run
 from tests.handmade.company import DRILL_TOP, EVALUATION_DAY, HEALTH, PIPELINE, write_company
+from tests.warehouses import rows_by_key
 
 # what dbt writes into a project folder, not part of its definitions
 NOT_DEFINITIONS = ("target", "logs", "dbt_packages")
@@ -215,13 +216,11 @@ def test_a_new_stage_is_one_row_of_one_seed(tmp_path, landing):
                 "pipeline_amount_cny from marts.fct_pipeline_by_region_stage"
             ).fetchall()
         }
-        top = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                "select opportunity_rank, opportunity_id, stage_code, days_in_stage, is_stuck "
-                "from marts.fct_drill_top_opportunities"
-            ).fetchall()
-        }
+        top = rows_by_key(
+            conn,
+            "select opportunity_rank, opportunity_id, stage_code, days_in_stage, is_stuck "
+            "from marts.fct_drill_top_opportunities",
+        )
     negotiation = PIPELINE[("R1", "negotiation")]
     assert pipeline == {
         ("R1", "pilot"): (4, *PIPELINE[("R1", "demo")]),

@@ -5,6 +5,8 @@ import json
 import dagster as dg
 import duckdb
 
+from tests.warehouses import rows_by_key
+
 
 def test_every_step_and_check_succeeds(pipeline_run):
     result = pipeline_run.result
@@ -29,13 +31,11 @@ def test_every_step_and_check_succeeds(pipeline_run):
 def test_every_landing_file_is_accounted_for(pipeline_run, sample_landing):
     manifest = json.loads((sample_landing / "_manifest.json").read_text(encoding="utf-8"))
     with duckdb.connect(str(pipeline_run.settings.build_db), read_only=True) as conn:
-        audit = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                "select file_path, status, rows_read, rows_loaded, rows_quarantined, "
-                "rows_duplicate from ingest.file_audit"
-            ).fetchall()
-        }
+        audit = rows_by_key(
+            conn,
+            "select file_path, status, rows_read, rows_loaded, rows_quarantined, "
+            "rows_duplicate from ingest.file_audit",
+        )
     for entry in manifest["files"]:
         status, read, loaded, quarantined, duplicate = audit[entry["path"]]
         assert status == "loaded", entry["path"]
