@@ -90,16 +90,27 @@ class Tally:
 # --- talking to the server ----------------------------------------------------------------------
 
 
-def login(base_url: str, username: str, password: str) -> requests.Session:
-    """A REST session as ``username``: JWT bearer (the chart-data API needs no CSRF token)."""
+def login(base_url: str, username: str, password: str, csrf: bool = False) -> requests.Session:
+    """A REST session as ``username``: JWT bearer (the chart-data API needs no CSRF token; with
+    ``csrf``, the token Superset's own POST/PUT endpoints want)."""
     response = requests.post(
         f"{base_url}/api/v1/security/login",
         json={"username": username, "password": password, "provider": "db"},
         timeout=60,
     )
     response.raise_for_status()
+    return bearer_session(base_url, response.json()["access_token"], csrf)
+
+
+def bearer_session(base_url: str, access_token: str, csrf: bool = False) -> requests.Session:
+    """A REST session carrying ``access_token``, and with ``csrf`` the CSRF token (and the
+    session cookie it is bound to) fetched with it."""
     session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    session.headers["Authorization"] = f"Bearer {access_token}"
+    if csrf:
+        token = session.get(f"{base_url}/api/v1/security/csrf_token/", timeout=30)
+        token.raise_for_status()
+        session.headers["X-CSRFToken"] = token.json()["result"]
     session.headers["Referer"] = base_url
     return session
 

@@ -10,6 +10,8 @@ from typing import Any
 import requests
 import yaml
 
+from dashboards.warm import bearer_session
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 BUNDLE_DIR = DASHBOARDS_DIR / "bundle"
@@ -110,13 +112,7 @@ class SupersetServer:
         Logs in as the admin unless a roster login is given."""
         response = self.login(username, password)
         response.raise_for_status()
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-        csrf = session.get(f"{self.base_url}/api/v1/security/csrf_token/", timeout=30)
-        csrf.raise_for_status()
-        session.headers["X-CSRFToken"] = csrf.json()["result"]
-        session.headers["Referer"] = self.base_url
-        return session
+        return bearer_session(self.base_url, response.json()["access_token"], csrf=True)
 
 
 def query_served_db(path: Path, sql: str) -> list[tuple[Any, ...]]:

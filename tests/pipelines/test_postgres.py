@@ -32,10 +32,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dashboards.warm import login
 from pipelines.config import REPO_ROOT
 from tooling.bench.superset import (
     SUPERSET_PYTHON,
-    api_session,
     bootstrap,
     free_port,
     start_server,
@@ -354,7 +354,7 @@ def _serve_and_list_dashboards(home: Path, served_db: Path, database_uri: str) -
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:
-        api = api_session(server.base_url, *server.admin())
+        api = login(server.base_url, *server.admin(), csrf=True)
         listed = api.get(
             f"{server.base_url}/api/v1/dashboard/", params={"q": "(page_size:100)"}, timeout=30
         )

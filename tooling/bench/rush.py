@@ -89,9 +89,9 @@ def role_boards(security_file: Path = SECURITY_FILE) -> dict[str, list[str]]:
 
 def chart_bodies(server: Server, boards: list[BoardSpec]) -> dict[str, list[dict[str, Any]]]:
     """Board slug → per chart: its name and the chart-data request a board visit sends."""
-    from tooling.bench.superset import api_session
+    from dashboards.warm import login as api_login
 
-    api = api_session(server.base_url, *server.admin())
+    api = api_login(server.base_url, *server.admin(), csrf=True)
     chart_ids = ids_by_uuid(api, server.base_url, "chart")
     dashboard_ids = ids_by_uuid(api, server.base_url, "dashboard")
     out = {}

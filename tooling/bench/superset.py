@@ -33,6 +33,7 @@ from typing import Any
 import requests
 import yaml
 
+from dashboards.warm import login as api_login
 from pipelines.config import REPO_ROOT
 from tooling.bench.procmon import stop_tree
 from tooling.bench.stats import summarize
@@ -277,23 +278,6 @@ def start_server(
         raise
 
 
-def api_session(base_url: str, username: str, password: str) -> requests.Session:
-    """JWT bearer plus the CSRF token Superset's POST endpoints want, as a REST client."""
-    response = requests.post(
-        f"{base_url}/api/v1/security/login",
-        json={"username": username, "password": password, "provider": "db"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-    csrf = session.get(f"{base_url}/api/v1/security/csrf_token/", timeout=30)
-    csrf.raise_for_status()
-    session.headers["X-CSRFToken"] = csrf.json()["result"]
-    session.headers["Referer"] = base_url
-    return session
-
-
 def ids_by_uuid(api: requests.Session, base_url: str, resource: str) -> dict[str, int]:
     response = api.get(
         f"{base_url}/api/v1/{resource}/",
@@ -328,7 +312,7 @@ def chart_data_latency(
     server: Server, board: BoardSpec, values: dict[str, Any], repeats: int = 20
 ) -> list[dict[str, Any]]:
     """p50/p95 of uncached chart-data requests per chart of ``board``, unfiltered and drilled."""
-    api = api_session(server.base_url, *server.admin())
+    api = api_login(server.base_url, *server.admin(), csrf=True)
     chart_ids = ids_by_uuid(api, server.base_url, "chart")
     dashboard_id = ids_by_uuid(api, server.base_url, "dashboard")[board.uuid]
     contexts, columns = [], []
