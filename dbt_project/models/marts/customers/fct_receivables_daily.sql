@@ -49,7 +49,8 @@ paid_off as (
     group by invoices.invoice_id
 ),
 
-invoice_days as (
+-- each unpaid invoice on each day from its invoice date (the spine is int_invoice_days)
+open_invoice_days as (
     select
         invoices.invoice_id,
         invoices.customer_id,
@@ -66,23 +67,23 @@ invoice_days as (
 
 invoice_balances as (
     select
-        invoice_days.invoice_id,
-        invoice_days.customer_id,
-        invoice_days.balance_date,
-        {{ lm_datediff('invoice_days.due_date', 'invoice_days.balance_date', 'day') }}
+        open_invoice_days.invoice_id,
+        open_invoice_days.customer_id,
+        open_invoice_days.balance_date,
+        {{ lm_datediff('open_invoice_days.due_date', 'open_invoice_days.balance_date', 'day') }}
             as days_overdue,
-        invoice_days.amount_cny - coalesce(sum(payments.amount_cny), 0) as balance_cny
-    from invoice_days
+        open_invoice_days.amount_cny - coalesce(sum(payments.amount_cny), 0) as balance_cny
+    from open_invoice_days
     left join payments
         on
-            invoice_days.invoice_id = payments.invoice_id
-            and invoice_days.balance_date >= payments.payment_date
+            open_invoice_days.invoice_id = payments.invoice_id
+            and open_invoice_days.balance_date >= payments.payment_date
     group by
-        invoice_days.invoice_id,
-        invoice_days.customer_id,
-        invoice_days.balance_date,
-        invoice_days.due_date,
-        invoice_days.amount_cny
+        open_invoice_days.invoice_id,
+        open_invoice_days.customer_id,
+        open_invoice_days.balance_date,
+        open_invoice_days.due_date,
+        open_invoice_days.amount_cny
 ),
 
 customer_days as (
