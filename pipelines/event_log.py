@@ -103,16 +103,17 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with self._db_lock, self._engine(event.run_id).connect() as conn:
                 self._checkpoint(conn, event.run_id, force=True)
 
-    def wipe(self) -> None:
+    def _close_all(self) -> None:
         with self._db_lock:
             for shard in list(self._engines):
                 self._close(shard)
+
+    def wipe(self) -> None:
+        self._close_all()
         super().wipe()
 
     def dispose(self) -> None:
-        with self._db_lock:
-            for shard in list(self._engines):
-                self._close(shard)
+        self._close_all()
         super().dispose()
 
 

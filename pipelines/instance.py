@@ -86,7 +86,11 @@ def render(
         )
     url = env.get(PG_URL_VAR, "").strip()
     if not url:
-        home = dagster_home or Path(env.get("DAGSTER_HOME") or ".")
+        home = dagster_home or (Path(env["DAGSTER_HOME"]) if env.get("DAGSTER_HOME") else None)
+        if home is None:
+            raise InstanceConfigError(
+                "the SQLite event log's folder is under DAGSTER_HOME: pass dagster_home or set it"
+            )
         return text.rstrip("\n") + "\n" + sqlite_event_log(home)
     if not url.startswith(PG_SCHEME):
         raise InstanceConfigError(

@@ -15,9 +15,9 @@ import json
 import subprocess
 
 import duckdb
-import pytest
 
 from pipelines.config import REPO_ROOT
+from tooling.bench.superset import SUPERSET_PYTHON
 
 CHECKED = ("pipelines", "dashboards")
 # the only product modules that may import duckdb, and why
@@ -29,7 +29,6 @@ ALLOWED = {
     # the publish step: writes the served file, and owns reading it (open_served)
     "pipelines/publish.py",
 }
-SUPERSET_PYTHON = REPO_ROOT / ".venv-superset" / "bin" / "python"
 
 
 def imported_modules(node: ast.AST) -> list[str]:
@@ -92,11 +91,11 @@ def test_the_allowed_modules_exist():
     assert all((REPO_ROOT / path).is_file() for path in ALLOWED)
 
 
-@pytest.mark.skipif(not SUPERSET_PYTHON.exists(), reason="no Superset environment")
 def test_the_bootstrap_reads_the_roster_through_the_publish_step(tmp_path):
     """dashboards/security.py reads the served file with ``pipelines.publish.open_served`` in
     the Superset environment, which has no Dagster: the publish step imports it only to build
     its asset."""
+    assert SUPERSET_PYTHON.exists(), f"{SUPERSET_PYTHON} missing: run `make setup`"
     served = tmp_path / "lastmile.duckdb"
     with duckdb.connect(str(served)) as conn:
         conn.execute("create schema marts")

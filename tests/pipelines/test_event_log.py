@@ -24,25 +24,20 @@ from pipelines.event_log import OPEN_SHARDS, PooledSqliteEventLogStorage
 from pipelines.instance import write
 
 
-def log_entry(run_id: str, message: str) -> EventLogEntry:
+def log_entry(run_id: str, message: str = "", dagster_event=None) -> EventLogEntry:
     return EventLogEntry(
         error_info=None,
         level=20,
         user_message=message,
         run_id=run_id,
         timestamp=time.time(),
-        dagster_event=None,
+        dagster_event=dagster_event,
     )
 
 
 def run_success(run_id: str) -> EventLogEntry:
-    return EventLogEntry(
-        error_info=None,
-        level=20,
-        user_message="",
-        run_id=run_id,
-        timestamp=time.time(),
-        dagster_event=DagsterEvent(DagsterEventType.RUN_SUCCESS.value, "lastmile_refresh"),
+    return log_entry(
+        run_id, dagster_event=DagsterEvent(DagsterEventType.RUN_SUCCESS.value, "lastmile_refresh")
     )
 
 
