@@ -8,5 +8,7 @@
 
 ``rules`` is :class:`pipelines.rules.Rules`: every threshold comes from the rule seeds (business
 rules from rule_parameters and the other rule seeds, shape thresholds from quality_expectations),
-never a literal here. An optional ``prepare(frame, rules)`` adds derived columns first.
+never a literal here. An optional ``prepare(frame, rules)`` adds derived columns first. Suites
+are written with :mod:`quality.expect` (``expect.share("collection_rate")``,
+``expect.at_least("due", "collected")``), which builds the GX objects.
 """

@@ -3,30 +3,21 @@ is not empty (warning)."""
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_access_grants"
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="valid_to",
-            column_B="valid_from",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-        ),
+        expect.at_least("valid_to", "valid_from", ignore_row_if="either_value_is_missing"),
         # a grant in force has no end, an ended one has a reason
-        gx.expectations.ExpectColumnPairValuesToBeEqual(
-            column_A="has_end", column_B="has_end_reason"
-        ),
+        expect.equal("has_end", "has_end_reason"),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
-    return [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+    return [expect.not_empty()]
 
 
 def prepare(frame, rules):

@@ -4,6 +4,8 @@ opportunity the CRM has (warnings)."""
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_chat_quotes"
 
 
@@ -18,25 +20,15 @@ def prepare(frame, rules):
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="amount_cny", min_value=0, strict_min=True
-        ),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="delivery_days", min_value=1),
-        gx.expectations.ExpectColumnValuesToBeInSet(column="status_agrees", value_set=[True]),
+        expect.between("amount_cny", min_value=0, strict_min=True),
+        expect.between("delivery_days", min_value=1),
+        expect.holds("status_agrees"),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="delivery_days", max_value=rules.expectation("max_quote_delivery_days")
-        ),
-        gx.expectations.ExpectColumnValuesToNotBeNull(
-            column="opportunity_id", mostly=rules.expectation("min_matched_quote_share")
-        ),
+        expect.between("delivery_days", max_value=rules.expectation("max_quote_delivery_days")),
+        expect.not_null("opportunity_id", mostly=rules.expectation("min_matched_quote_share")),
     ]

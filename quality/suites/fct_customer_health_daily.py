@@ -3,51 +3,33 @@
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_customer_health_daily"
 INDICATORS = ("h1", "h2", "h3", "h4")
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="health_score", min_value=0, max_value=100
-        ),
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="h4_on_time_rate", min_value=0, max_value=1
-        ),
+        expect.between("health_score", 0, 100),
+        expect.share("h4_on_time_rate"),
         # never more failing indicators than evaluated ones, nor more on time than delivered
-        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="evaluated_count", column_B="failing_count", or_equal=True
-        ),
-        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="h4_delivered_count", column_B="h4_on_time_count", or_equal=True
-        ),
+        expect.at_least("evaluated_count", "failing_count"),
+        expect.at_least("h4_delivered_count", "h4_on_time_count"),
         # failing_count counts the failing indicators; the status follows red_min_failing and
         # yellow_min_failing; the score is 100 × Σ weight·pass ÷ Σ weight of the evaluated ones
-        gx.expectations.ExpectColumnPairValuesToBeEqual(
-            column_A="failing_count", column_B="counted_failing"
-        ),
-        gx.expectations.ExpectColumnPairValuesToBeEqual(
-            column_A="health_status", column_B="status_by_rules"
-        ),
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="score_gap", min_value=-0.05, max_value=0.05
-        ),
+        expect.equal("failing_count", "counted_failing"),
+        expect.equal("health_status", "status_by_rules"),
+        expect.between("score_gap", -0.05, 0.05),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
+        expect.not_empty(),
         # many red customer-days more often mean broken inputs than broken customers
-        gx.expectations.ExpectColumnValuesToBeInSet(
-            column="health_status",
-            value_set=["green", "yellow"],
-            mostly=rules.expectation("min_not_red_share"),
+        expect.in_set(
+            "health_status", ["green", "yellow"], mostly=rules.expectation("min_not_red_share")
         ),
     ]
 

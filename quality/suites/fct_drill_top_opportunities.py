@@ -3,6 +3,8 @@ agrees with days in stage and the stage limit (blocking); the table is not empty
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_drill_top_opportunities"
 
 
@@ -14,20 +16,12 @@ def prepare(frame, rules):
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="opportunity_rank",
-            min_value=1,
-            max_value=rules.parameter("drill_top_opportunities"),
-        ),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="amount_cny", min_value=0),
-        gx.expectations.ExpectColumnValuesToBeInSet(column="stuck_agrees", value_set=[True]),
+        expect.between("opportunity_rank", 1, rules.parameter("drill_top_opportunities")),
+        expect.between("amount_cny", min_value=0),
+        expect.holds("stuck_agrees"),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
-    return [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+    return [expect.not_empty()]

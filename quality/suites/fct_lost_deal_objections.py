@@ -3,6 +3,8 @@ empty (warning)."""
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_lost_deal_objections"
 
 
@@ -15,18 +17,12 @@ def prepare(frame, rules):
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="mention_share", min_value=0, max_value=1
-        ),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="unmentioned_count", min_value=0),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="lost_opportunity_count", min_value=1),
+        expect.share("mention_share"),
+        expect.between("unmentioned_count", min_value=0),
+        expect.between("lost_opportunity_count", min_value=1),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
-    return [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+    return [expect.not_empty()]

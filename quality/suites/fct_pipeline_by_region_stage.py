@@ -3,31 +3,27 @@ table is not empty and no average deal is implausibly large (warnings)."""
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_pipeline_by_region_stage"
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
         # every row aggregates at least one open opportunity
-        gx.expectations.ExpectColumnValuesToBeBetween(column="opportunity_count", min_value=1),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="pipeline_amount_cny", min_value=0),
+        expect.between("opportunity_count", min_value=1),
+        expect.between("pipeline_amount_cny", min_value=0),
         # only stages the opportunity_stages seed marks open are in the pipeline
-        gx.expectations.ExpectColumnValuesToBeInSet(
-            column="stage_order", value_set=rules.open_stage_orders()
-        ),
+        expect.in_set("stage_order", rules.open_stage_orders()),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
+        expect.not_empty(),
         # an average open deal above the limit: an amount unit went wrong (万 → 元)
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="average_deal_cny", max_value=rules.expectation("max_average_open_deal_cny")
+        expect.between(
+            "average_deal_cny", max_value=rules.expectation("max_average_open_deal_cny")
         ),
     ]
 

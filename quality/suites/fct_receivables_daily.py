@@ -3,6 +3,8 @@ open balances are not long overdue (warning)."""
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_receivables_daily"
 BUCKETS = (
     "not_due_cny",
@@ -14,26 +16,18 @@ BUCKETS = (
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="outstanding_cny", min_value=0, strict_min=True
-        ),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="open_invoice_count", min_value=1),
+        expect.between("outstanding_cny", min_value=0, strict_min=True),
+        expect.between("open_invoice_count", min_value=1),
         # the five aging buckets add up to the outstanding balance (to the fen)
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="bucket_gap_cny", min_value=-0.01, max_value=0.01
-        ),
+        expect.between("bucket_gap_cny", -0.01, 0.01),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="max_days_overdue",
+        expect.between(
+            "max_days_overdue",
             max_value=rules.expectation("max_usual_days_overdue"),
             mostly=rules.expectation("min_share_within_usual_overdue"),
         ),

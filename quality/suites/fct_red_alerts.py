@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_red_alerts"
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(column="red_days", min_value=1),
+        expect.between("red_days", min_value=1),
         # an alert opens on a red day: at least red_min_failing indicators failing, at most all
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="failing_count_at_open",
-            min_value=rules.parameter("red_min_failing"),
-            max_value=len(rules.indicator_weights()),
+        expect.between(
+            "failing_count_at_open",
+            rules.parameter("red_min_failing"),
+            len(rules.indicator_weights()),
         ),
-        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="last_red_date", column_B="opened_date", or_equal=True
-        ),
-        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="closed_date",
-            column_B="last_red_date",
-            ignore_row_if="either_value_is_missing",
+        expect.at_least("last_red_date", "opened_date"),
+        expect.at_least(
+            "closed_date", "last_red_date", or_equal=False, ignore_row_if="either_value_is_missing"
         ),
         # at most one open alert per customer
-        gx.expectations.ExpectColumnValuesToBeUnique(column="open_customer_id"),
+        expect.unique("open_customer_id"),
     ]
 
 

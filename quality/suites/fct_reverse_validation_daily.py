@@ -3,29 +3,23 @@ reverse_validation_max_diff_ratio (blocking); the table is not empty (warning)."
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_reverse_validation_daily"
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(column="diff_ratio", min_value=0),
+        expect.between("diff_ratio", min_value=0),
         # flagged when the ratio is above the rule, or when there is no WeCom contact (a day with
         # none has no ratio, and is here only because it has a reported customer)
-        gx.expectations.ExpectColumnPairValuesToBeEqual(
-            column_A="is_flagged", column_B="flagged_by_rules"
-        ),
-        gx.expectations.ExpectColumnPairValuesToBeEqual(
-            column_A="has_ratio", column_B="has_wecom_customer"
-        ),
+        expect.equal("is_flagged", "flagged_by_rules"),
+        expect.equal("has_ratio", "has_wecom_customer"),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
-    return [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+    return [expect.not_empty()]
 
 
 def prepare(frame, rules):

@@ -4,6 +4,8 @@ are flagged (blocking); the table is not empty (warning)."""
 
 from __future__ import annotations
 
+from quality import expect
+
 MODEL = "fct_sales_log_heat_map"
 
 
@@ -22,22 +24,14 @@ def prepare(frame, rules):
 
 
 def invariants(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectColumnValuesToBeBetween(column="log_count", min_value=1),
-        gx.expectations.ExpectColumnValuesToBeBetween(
-            column="conversion_rate", min_value=0, max_value=1
-        ),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="unconverted_count", min_value=0),
-        gx.expectations.ExpectColumnValuesToBeBetween(column="wilson_margin", min_value=-1e-9),
-        gx.expectations.ExpectColumnValuesToBeInSet(
-            column="flag_on_complete_cell", value_set=[True]
-        ),
+        expect.between("log_count", min_value=1),
+        expect.share("conversion_rate"),
+        expect.between("unconverted_count", min_value=0),
+        expect.between("wilson_margin", min_value=-1e-9),
+        expect.holds("flag_on_complete_cell"),
     ]
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
-    return [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+    return [expect.not_empty()]

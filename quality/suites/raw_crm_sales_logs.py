@@ -1,19 +1,15 @@
 """The CRM sales-log extract (warnings): every template the rules know is in use, and logs are
 not from the future of their load."""
 
+from quality import expect
+
 SOURCE = ("crm", "sales_logs")
 
 
 def expectations(rules) -> list:
-    import great_expectations as gx
-
     return [
-        gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
+        expect.not_empty(),
         # a scenario template that no one uses any more is a sign the CRM export changed
-        gx.expectations.ExpectColumnDistinctValuesToContainSet(
-            column="template", value_set=rules.template_codes()
-        ),
-        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="_ingested_at", column_B="log_at", or_equal=True
-        ),
+        expect.contains_all("template", rules.template_codes()),
+        expect.at_least("_ingested_at", "log_at"),
     ]
