@@ -5,6 +5,9 @@ from datetime import timedelta
 
 import dagster as dg
 
+from pipelines.evaluation import DEFAULT_TIME_ZONE
+from pipelines.jobs import on_beijing_time
+
 SERVED = dg.AssetKey(["serving", "lastmile_duckdb"])
 
 # Fails when, at 07:30 Beijing time, the served warehouse was last published more than 24 hours
@@ -18,7 +21,7 @@ with warnings.catch_warnings():
         assets=[SERVED],
         lower_bound_delta=timedelta(hours=24),
         deadline_cron="30 7 * * *",
-        timezone="Asia/Shanghai",
+        timezone=DEFAULT_TIME_ZONE,
         severity=dg.AssetCheckSeverity.ERROR,
     )
 
@@ -33,8 +36,6 @@ freshness_job = dg.define_asset_job(
 freshness_schedule = dg.ScheduleDefinition(
     name="served_freshness_0731",
     job=freshness_job,
-    cron_schedule="31 7 * * *",
-    execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    **on_beijing_time("31 7 * * *"),
     description="07:31 Asia/Shanghai: were the boards published in the last 24 hours?",
 )

@@ -8,6 +8,8 @@ what is new (``dbt build``); the full rebuild recomputes them from all history
 
 import dagster as dg
 
+from pipelines.evaluation import DEFAULT_TIME_ZONE
+
 DBT_ASSETS_NAME = "lastmile_dbt"
 
 refresh_job = dg.define_asset_job(
@@ -23,3 +25,13 @@ full_rebuild_job = dg.define_asset_job(
     config={"ops": {DBT_ASSETS_NAME: {"config": {"full_refresh": True}}}},
     description="Like lastmile_refresh, but the incremental facts are rebuilt from all history.",
 )
+
+
+def on_beijing_time(cron_schedule: str) -> dict:
+    """A schedule's timing: ``cron_schedule`` on the sources' wall clock (Asia/Shanghai), running
+    from the first deployment (the morning boards must not wait for someone to switch it on)."""
+    return {
+        "cron_schedule": cron_schedule,
+        "execution_timezone": DEFAULT_TIME_ZONE,
+        "default_status": dg.DefaultScheduleStatus.RUNNING,
+    }

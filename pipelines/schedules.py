@@ -9,7 +9,7 @@ import dagster as dg
 from pipelines.changes import plan_run, plan_tags
 from pipelines.config import load_settings
 from pipelines.evaluation import evaluation_tags, reporting_time_zone
-from pipelines.jobs import full_rebuild_job, refresh_job
+from pipelines.jobs import full_rebuild_job, on_beijing_time, refresh_job
 from pipelines.sensors import selection_of
 
 
@@ -39,9 +39,7 @@ def scheduled_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | 
 @dg.schedule(
     name="daily_refresh_before_morning_meetings",
     job=refresh_job,
-    cron_schedule="0 6 * * 1-6",
-    execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    **on_beijing_time("0 6 * * 1-6"),
     description="Refresh Monday to Saturday at 06:00 Asia/Shanghai, before the morning meetings, "
     "as of that day.",
 )
@@ -54,9 +52,7 @@ def daily_refresh_schedule(context: dg.ScheduleEvaluationContext):
 @dg.schedule(
     name="weekly_full_rebuild",
     job=full_rebuild_job,
-    cron_schedule="0 6 * * 0",
-    execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    **on_beijing_time("0 6 * * 0"),
     description="Full rebuild from all history every Sunday at 06:00 Asia/Shanghai, "
     "as of that day.",
 )

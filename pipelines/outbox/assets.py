@@ -6,6 +6,7 @@ from datetime import datetime
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from pipelines.jobs import on_beijing_time
 from pipelines.outbox.delivery import deliver, enqueue, load_config
 from pipelines.resources import BUILD_DB_POOL, Warehouse
 
@@ -58,7 +59,5 @@ outbox_delivery_job = dg.define_asset_job(
 outbox_delivery_schedule = dg.ScheduleDefinition(
     name="outbox_delivery_every_15_minutes",
     job=outbox_delivery_job,
-    cron_schedule="*/15 * * * *",
-    execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    **on_beijing_time("*/15 * * * *"),
 )
