@@ -380,13 +380,20 @@ def render_ingestion(ingestion: dict, date: str = "", command: str = "", commit:
     return "\n".join(out) + "\n"
 
 
-def merge_ingestion(markdown: str, section: str) -> str:
-    """``markdown`` with its ingestion section replaced by ``section`` (appended if absent)."""
-    if INGESTION_BEGIN in markdown and INGESTION_END in markdown:
-        head, rest = markdown.split(INGESTION_BEGIN, 1)
-        tail = rest.split(INGESTION_END, 1)[1].lstrip("\n")
+def merge_section(markdown: str, section: str, begin: str, end: str) -> str:
+    """``markdown`` with the part between the ``begin`` and ``end`` markers replaced by
+    ``section`` (which carries the markers), or ``section`` appended if they are absent: a
+    benchmark run of one part rewrites its part of docs/benchmarks.md and leaves the rest."""
+    if begin in markdown and end in markdown:
+        head, rest = markdown.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         return head + section + ("\n" + tail if tail else "")
     return markdown.rstrip("\n") + "\n\n" + section
+
+
+def merge_ingestion(markdown: str, section: str) -> str:
+    """``markdown`` with its ingestion section replaced by ``section`` (appended if absent)."""
+    return merge_section(markdown, section, INGESTION_BEGIN, INGESTION_END)
 
 
 def _not_measured(target: str, note: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import requests
 import yaml
 
 from pipelines.config import REPO_ROOT
-from tooling.bench.report import BOARD_MS, NOT_MET, ms_label, verdict
+from tooling.bench.report import BOARD_MS, NOT_MET, merge_section, ms_label, verdict
 from tooling.bench.stats import summarize
 from tooling.bench.superset import (
     DASHBOARDS_DIR,
@@ -470,11 +470,7 @@ def render(rush: dict[str, Any], date: str = "", command: str = "", commit: str 
 
 def merge(markdown: str, section: str) -> str:
     """``markdown`` with its rush section replaced by ``section`` (appended if absent)."""
-    if RUSH_BEGIN in markdown and RUSH_END in markdown:
-        head, rest = markdown.split(RUSH_BEGIN, 1)
-        tail = rest.split(RUSH_END, 1)[1].lstrip("\n")
-        return head + section + ("\n" + tail if tail else "")
-    return markdown.rstrip("\n") + "\n\n" + section
+    return merge_section(markdown, section, RUSH_BEGIN, RUSH_END)
 
 
 # --- python -m tooling.bench --rush-only ------------------------------------------------------
