@@ -25,8 +25,8 @@ def test_each_day_is_its_own_run(backfilled):
 
 def test_the_last_day_equals_a_single_run_as_of_it(backfilled, handmade):
     with duckdb.connect() as conn:
-        conn.execute(f"attach '{backfilled.served}' as backfill (read_only)")
-        conn.execute(f"attach '{handmade.served}' as single (read_only)")
+        conn.execute(f"attach '{backfilled.serve_db}' as backfill (read_only)")
+        conn.execute(f"attach '{handmade.serve_db}' as single (read_only)")
         tables = [
             name
             for (name,) in conn.execute(

@@ -15,7 +15,7 @@ D = EVALUATION_DAY
 
 @pytest.fixture(scope="module")
 def mart(handmade):
-    conn = duckdb.connect(str(handmade.served), read_only=True)
+    conn = duckdb.connect(str(handmade.serve_db), read_only=True)
     try:
         yield conn
     finally:
@@ -26,7 +26,7 @@ def test_a_mostly_red_company_publishes_with_a_warning(handmade):
     [run] = handmade.runs()
     assert run.status == dg.DagsterRunStatus.SUCCESS
     assert run.tags[EVALUATION_TAG] == D.isoformat()  # --as-of, not LASTMILE_AS_OF
-    instance = dg.DagsterInstance.from_config(str(handmade.dagster))
+    instance = dg.DagsterInstance.from_config(str(handmade.dagster_home))
     try:
         records = instance.get_records_for_run(
             run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
@@ -45,7 +45,7 @@ def test_a_mostly_red_company_publishes_with_a_warning(handmade):
     assert failed["gx_marts__fct_customer_health_daily__shape"] == dg.AssetCheckSeverity.WARN
     assert all(severity == dg.AssetCheckSeverity.WARN for severity in failed.values())
     assert "gx_marts__fct_customer_health_daily" in {c.check_name for c in checks}
-    assert handmade.served.exists()
+    assert handmade.serve_db.exists()
     assert served.asset_materialization.metadata["evaluation_date"].value == D.isoformat()
     assert health.asset_materialization.metadata["evaluation_date"].value == D.isoformat()
 

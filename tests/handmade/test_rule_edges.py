@@ -77,7 +77,7 @@ def move_to_edges(seeds: Path, edge: str) -> None:
 @pytest.fixture(scope="module")
 def raw_company(handmade, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("edges") / "raw.duckdb"
-    raw_only_copy(handmade.build, path)
+    raw_only_copy(handmade.build_db, path)
     return path
 
 

@@ -1,6 +1,5 @@
 """A private copy of the session's run, for tests that run the pipeline again."""
 
-import os
 import shutil
 import subprocess
 import sys
@@ -9,6 +8,7 @@ from pathlib import Path
 from pipelines.changes import published_state_path
 from pipelines.config import REPO_ROOT
 from tests.conftest import PipelineRun
+from tooling.daemon import home_env
 
 
 def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
@@ -23,10 +23,7 @@ def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
         shutil.copy(published, tmp_path / "warehouse" / published.name)
     (tmp_path / "dagster").mkdir()
     shutil.copy(REPO_ROOT / "pipelines" / "dagster.yaml", tmp_path / "dagster" / "dagster.yaml")
-    env = dict(os.environ, LASTMILE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path / "dagster"))
-    for name in ("LASTMILE_LANDING_DIR", "LASTMILE_BUILD_DB", "LASTMILE_SERVE_DB"):
-        env.pop(name, None)
-    return env
+    return home_env(tmp_path)
 
 
 def run_pipeline(env: dict[str, str], timeout: float, *args: str) -> subprocess.CompletedProcess:

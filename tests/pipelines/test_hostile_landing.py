@@ -17,27 +17,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import REPO_ROOT
+from pipelines.config import REPO_ROOT, Settings, load_settings
 from tests.pipelines.homes import private_home, run_pipeline
 from tests.pipelines.hostile import SECRET, SETTLING, Expect, Refs, write_corpus
 
 
 @dataclass
 class HostileRun:
-    home: Path
+    settings: Settings  # the private home's paths
     env: dict[str, str]
     expects: list[Expect]
     returncode: int
     stdout: str
     stderr: str
-
-    @property
-    def build_db(self) -> Path:
-        return self.home / "warehouse" / "build.duckdb"
-
-    @property
-    def serve_db(self) -> Path:
-        return self.home / "warehouse" / "lastmile.duckdb"
 
 
 def company_refs(build_db: Path, landing: Path) -> Refs:
@@ -65,11 +57,10 @@ def company_refs(build_db: Path, landing: Path) -> Refs:
 def hostile(pipeline_run, tmp_path_factory) -> HostileRun:
     home = tmp_path_factory.mktemp("hostile_home")
     env = private_home(pipeline_run, home)
-    landing = home / "landing"
+    settings = load_settings(env)
+    landing = settings.landing_dir
     outside = tmp_path_factory.mktemp("outside_landing")
-    expects = write_corpus(
-        landing, outside, company_refs(home / "warehouse" / "build.duckdb", landing)
-    )
+    expects = write_corpus(landing, outside, company_refs(settings.build_db, landing))
     # every file has settled, except the one still being copied
     day_ago = time.time() - 86_400
     for path in landing.rglob("*"):
@@ -78,7 +69,7 @@ def hostile(pipeline_run, tmp_path_factory) -> HostileRun:
             os.utime(path, (day_ago, day_ago))
     env["LASTMILE_SETTLE_SECONDS"] = "600"
     done = run_pipeline(env, timeout=1200)
-    return HostileRun(home, env, expects, done.returncode, done.stdout, done.stderr)
+    return HostileRun(settings, env, expects, done.returncode, done.stdout, done.stderr)
 
 
 def test_the_corpus_is_hostile_enough(hostile):
@@ -99,8 +90,8 @@ def audit_rows(build_db: Path) -> dict[str, dict]:
 
 
 def test_every_hostile_file_is_accounted_for_row_by_row(hostile):
-    audit = audit_rows(hostile.build_db)
-    with duckdb.connect(str(hostile.build_db), read_only=True) as conn:
+    audit = audit_rows(hostile.settings.build_db)
+    with duckdb.connect(str(hostile.settings.build_db), read_only=True) as conn:
         quarantine = conn.execute(
             "select file_path, row_number, reason_code from ingest.quarantine"
         ).fetchall()
@@ -132,7 +123,7 @@ def test_every_hostile_file_is_accounted_for_row_by_row(hostile):
 def test_the_good_rows_reach_the_served_marts(hostile):
     good = sorted({i for e in hostile.expects for i in e.good_ids})
     assert len(good) >= 20
-    with duckdb.connect(str(hostile.serve_db), read_only=True) as conn:
+    with duckdb.connect(str(hostile.settings.serve_db), read_only=True) as conn:
         served = {r for (r,) in conn.execute(
             "select log_id from marts.fct_sales_log_compliance where log_id like 'SLH%'"
         ).fetchall()}  # fmt: skip
@@ -148,7 +139,7 @@ def test_the_summary_names_every_rejected_and_skipped_file_with_its_reason(hosti
 
 def test_rejections_are_alerted_through_the_outbox(hostile):
     rejected = {e.path for e in hostile.expects if e.status == "rejected"}
-    with duckdb.connect(str(hostile.build_db), read_only=True) as conn:
+    with duckdb.connect(str(hostile.settings.build_db), read_only=True) as conn:
         alerted = [p for (p,) in conn.execute(
             "select payload from ops.outbox where action = 'landing_rejection'"
         ).fetchall()]  # fmt: skip
@@ -159,7 +150,7 @@ def test_rejections_are_alerted_through_the_outbox(hostile):
 
 def test_a_refused_file_is_never_read_and_no_message_quotes_content(hostile):
     assert SECRET not in hostile.stdout + hostile.stderr
-    with duckdb.connect(str(hostile.build_db), read_only=True) as conn:
+    with duckdb.connect(str(hostile.settings.build_db), read_only=True) as conn:
         for table in ("ingest.file_audit", "ingest.quarantine", "raw_crm.sales_logs", "ops.outbox"):
             found = conn.execute(
                 f"select count(*) from {table} as t where cast(t as varchar) like ?",
@@ -174,7 +165,7 @@ def test_a_refused_file_is_never_read_and_no_message_quotes_content(hostile):
 
 
 def test_a_file_left_for_the_next_run_is_read_once_it_settles(hostile):
-    with duckdb.connect(str(hostile.build_db), read_only=True) as conn:
+    with duckdb.connect(str(hostile.settings.build_db), read_only=True) as conn:
         before = conn.execute("select count(*) from raw_crm.sales_logs").fetchall()[0][0]
     env = dict(hostile.env, LASTMILE_SETTLE_SECONDS="0")
     done = subprocess.run(
@@ -186,8 +177,8 @@ def test_a_file_left_for_the_next_run_is_read_once_it_settles(hostile):
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    audit = audit_rows(hostile.build_db)
+    audit = audit_rows(hostile.settings.build_db)
     assert audit[SETTLING]["status"] == "loaded" and audit[SETTLING]["rows_loaded"] == 1
-    with duckdb.connect(str(hostile.build_db), read_only=True) as conn:
+    with duckdb.connect(str(hostile.settings.build_db), read_only=True) as conn:
         after = conn.execute("select count(*) from raw_crm.sales_logs").fetchall()[0][0]
     assert after == before + 1  # every other file was unchanged: nothing else moved
