@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from . import names as N
 from . import text as T
 from .calendar import at, is_workday, next_workday, work_time
-from .company import Company, Contact, Customer
+from .company import Company, Contact, Customer, Simulator
 from .deals import Opp, _poisson
 
 COMPETITOR_MODELS = {
@@ -132,12 +132,11 @@ def pick_contact(rng: random.Random, c: Customer, roles: tuple[str, ...], t: dat
     return rng.choice(pref or known)
 
 
-class Activity:
+class Activity(Simulator):
     """Builds every CRM process record and the WeCom touches they imply."""
 
     def __init__(self, co: Company, rng: random.Random) -> None:
-        self.co = co
-        self.rng = rng
+        super().__init__(co, rng)
         self.logs: list[Log] = []
         self.touches: list[Touch] = []
         self.contracts: list[Contract] = []
@@ -145,7 +144,6 @@ class Activity:
         self.tasks: list[Task] = []
         self.case_uses: list[CaseUse] = []
         self.levels = {c.id: c.level for c in co.customers}
-        self.end_dt = datetime.combine(co.cfg.end, datetime.max.time()).replace(microsecond=0)
         self.cases = build_cases(random.Random(f"{co.cfg.seed}:cases"), co.cfg.start)
 
     def q(self, rep_id: str, d: date) -> float:

@@ -456,3 +456,14 @@ def _weighted_sample(rng: random.Random, items: list, weights: list[float], k: i
         ((rng.random() ** (1.0 / w), i) for i, w in enumerate(weights)), reverse=True
     )  # Efraimidis-Spirakis
     return [items[i] for _key, i in keyed[:k]]
+
+
+class Simulator:
+    """One system's part of the simulation (CRM activity, ERP, engagement, WeCom): the company it
+    acts for, its own random stream (so each part is reproducible on its own) and the window's
+    last moment."""
+
+    def __init__(self, co: Company, rng: random.Random) -> None:
+        self.co = co
+        self.rng = rng
+        self.end_dt = datetime.combine(co.cfg.end, datetime.max.time()).replace(microsecond=0)

@@ -16,7 +16,7 @@ from . import names as N
 from . import text as T
 from .activity import Touch, pick_contact
 from .calendar import at, is_workday, next_workday, work_time
-from .company import Company, Customer
+from .company import Company, Customer, Simulator
 from .deals import Opp
 
 MEETING_TYPES = ["技术交流", "商务洽谈", "方案汇报", "项目启动会", "培训", "内部例会"]
@@ -68,16 +68,14 @@ def _interval(c: Customer, kind: str, m: str) -> tuple[int, int] | None:
     return INTERVALS[kind][m]
 
 
-class Engagement:
+class Engagement(Simulator):
     def __init__(self, co: Company, rng: random.Random) -> None:
-        self.co = co
-        self.rng = rng
+        super().__init__(co, rng)
         self.meetings: list[dict] = []
         self.docs: list[dict] = []
         self.social: list[dict] = []
         self.touches: list[Touch] = []
         S = co.cfg.start
-        self.end_dt = datetime.combine(co.cfg.end, datetime.max.time()).replace(microsecond=0)
         self.first = S
 
     def _span(self, c: Customer) -> tuple[date, date]:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from . import names as N
 from .activity import Activity
 from .calendar import next_workday, work_time
-from .company import Company, Customer
+from .company import Company, Customer, Simulator
 from .deals import _poisson
 from .engagement import mode
 
@@ -30,10 +30,9 @@ FAULTS = [
 ]
 
 
-class Erp:
+class Erp(Simulator):
     def __init__(self, co: Company, rng: random.Random) -> None:
-        self.co = co
-        self.rng = rng
+        super().__init__(co, rng)
         self.orders: list[dict] = []
         self.deliveries: list[dict] = []
         self.invoices: list[dict] = []

@@ -12,18 +12,16 @@ from datetime import date, datetime, timedelta
 
 from . import text as T
 from .activity import Touch
-from .company import Company
+from .company import Company, Simulator
 from .leads import Lead
 
 
-class WeCom:
+class WeCom(Simulator):
     def __init__(self, co: Company, rng: random.Random) -> None:
-        self.co = co
-        self.rng = rng
+        super().__init__(co, rng)
         self.messages: list[dict] = []
         self.events: list[dict] = []
         self.quotes: list[dict] = []
-        self.end_dt = datetime.combine(co.cfg.end, datetime.max.time()).replace(microsecond=0)
 
     def lead_touches(self, leads: list[Lead]) -> list[Touch]:
         out = []
