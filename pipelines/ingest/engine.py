@@ -54,7 +54,6 @@ from pipelines.ingest.discovery import (
 from pipelines.ingest.readers import FileRejected, TextBatch, read_file
 from pipelines.ingest.validate import (
     FileState,
-    HeaderProblem,
     NotIngestedYet,
     References,
     map_header,
@@ -257,7 +256,7 @@ def _load(
         audit.write(conn, result)
         conn.execute("commit")
         return result
-    except (FileRejected, HeaderProblem) as exc:
+    except FileRejected as exc:  # HeaderProblem included
         _roll_back(conn, inserts, in_transaction)
         return _rejected(table, file, file_hash_if_any(), exc.reason_code, exc.message)
     except (WarehouseError, NotIngestedYet):

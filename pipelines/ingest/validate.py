@@ -28,7 +28,7 @@ import polars as pl
 
 from pipelines.ingest.coerce import coerce_frame
 from pipelines.ingest.contract import Column, Contract, Table, normalize_header
-from pipelines.ingest.readers import TextBatch, control_character_pattern
+from pipelines.ingest.readers import FileRejected, TextBatch, control_character_pattern
 
 if TYPE_CHECKING:
     from pipelines.engines import Connection
@@ -49,11 +49,8 @@ class NotIngestedYet(RuntimeError):
     """A referenced table has no raw table yet: the tables were run out of order."""
 
 
-class HeaderProblem(Exception):
-    def __init__(self, reason_code: str, message: str):
-        super().__init__(message)
-        self.reason_code = reason_code
-        self.message = message
+class HeaderProblem(FileRejected):
+    """The file's headers do not map onto the table's columns: the whole file is rejected."""
 
 
 @dataclass

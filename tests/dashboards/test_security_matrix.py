@@ -92,41 +92,40 @@ class Matrix:
 # --- who sees what, from DuckDB and the configuration --------------------------------------------
 
 
+def _ids(served_db, sql: str) -> frozenset[str]:
+    """The non-null values of the first column ``sql`` returns on the served file."""
+    return frozenset(row[0] for row in query_served_db(served_db, sql) if row[0])
+
+
 def _granted(served_db, rep_id: str) -> frozenset[str]:
-    rows = query_served_db(
+    return _ids(
         served_db,
         f"select distinct grants.customer_id from marts.fct_access_grants as grants "
         f"where grants.rep_id = '{rep_id}' and {VALID_NOW}",
     )
-    return frozenset(row[0] for row in rows)
 
 
 def _squad_granted(served_db, lead_id: str) -> frozenset[str]:
-    rows = query_served_db(
+    return _ids(
         served_db,
         f"select distinct grants.customer_id from marts.fct_access_grants as grants "
         f"join marts.dim_sales_staff as staff on grants.rep_id = staff.rep_id "
         f"where staff.squad_id = (select squad_id from marts.dim_sales_staff "
         f"where rep_id = '{lead_id}') and {VALID_NOW}",
     )
-    return frozenset(row[0] for row in rows)
 
 
 def _squad_reps(served_db, lead_id: str) -> frozenset[str]:
-    rows = query_served_db(
+    return _ids(
         served_db,
         f"select rep_id from marts.dim_sales_staff where squad_id = (select squad_id from "
         f"marts.dim_sales_staff where rep_id = '{lead_id}')",
     )
-    return frozenset(row[0] for row in rows)
 
 
 def _squads(served_db, rep_id: str) -> frozenset[str]:
     """The squad of a login (the squad scope of security.yaml: squad-level rows of one's squad)."""
-    rows = query_served_db(
-        served_db, f"select squad_id from marts.dim_sales_staff where rep_id = '{rep_id}'"
-    )
-    return frozenset(row[0] for row in rows if row[0])
+    return _ids(served_db, f"select squad_id from marts.dim_sales_staff where rep_id = '{rep_id}'")
 
 
 def _handover(served_db) -> tuple[str, str, str]:
