@@ -58,16 +58,8 @@ counted as (
         coalesce(use_counts.case_library_use_count, 0) as case_library_use_count,
         coalesce(compliance.active_opportunity_count, 0) as active_opportunity_count
     from scope_months
-    left join use_counts
-        on
-            scope_months.month_start = use_counts.month_start
-            and scope_months.scope_type = use_counts.scope_type
-            and scope_months.scope_id = use_counts.scope_id
-    left join compliance
-        on
-            scope_months.month_start = compliance.month_start
-            and scope_months.scope_type = compliance.scope_type
-            and scope_months.scope_id = compliance.scope_id
+    left join use_counts using (month_start, scope_type, scope_id)
+    left join compliance using (month_start, scope_type, scope_id)
 ),
 
 final as (

@@ -123,10 +123,7 @@ opportunity_month_scored as (
         settings.sample_size
     from active_opportunities
     cross join settings
-    left join opportunity_month_checks
-        on
-            active_opportunities.month_start = opportunity_month_checks.month_start
-            and active_opportunities.opportunity_id = opportunity_month_checks.opportunity_id
+    left join opportunity_month_checks using (month_start, opportunity_id)
 ),
 
 aggregated as (

@@ -94,10 +94,7 @@ due_by_customer as (
         ) as receivable_due_cny,
         sum(coalesce(payments_by_invoice_month.paid_in_month_cny, 0)) as collected_cny
     from invoice_months
-    left join payments_by_invoice_month
-        on
-            invoice_months.month_start = payments_by_invoice_month.month_start
-            and invoice_months.invoice_id = payments_by_invoice_month.invoice_id
+    left join payments_by_invoice_month using (month_start, invoice_id)
     group by invoice_months.month_start, invoice_months.month_end, invoice_months.customer_id
 ),
 
@@ -145,14 +142,8 @@ final as (
         {{ month_label('due_by_customer.month_start') }} as collection_month_label
     from due_by_customer
     cross join evaluation
-    left join early_payments
-        on
-            due_by_customer.month_start = early_payments.month_start
-            and due_by_customer.customer_id = early_payments.customer_id
-    left join owners
-        on
-            due_by_customer.month_start = owners.month_start
-            and due_by_customer.customer_id = owners.customer_id
+    left join early_payments using (month_start, customer_id)
+    left join owners using (month_start, customer_id)
     left join reps
         on owners.rep_id = reps.rep_id
     where due_by_customer.receivable_due_cny > 0

@@ -294,26 +294,11 @@ evaluated as (
         end as h4_is_passing
     from customer_days
     cross join rules
-    left join owners
-        on
-            customer_days.customer_id = owners.customer_id
-            and customer_days.health_date = owners.health_date
-    left join h1_latest
-        on
-            customer_days.customer_id = h1_latest.customer_id
-            and customer_days.health_date = h1_latest.health_date
-    left join h2_counts
-        on
-            customer_days.customer_id = h2_counts.customer_id
-            and customer_days.health_date = h2_counts.health_date
-    left join h3_counts
-        on
-            customer_days.customer_id = h3_counts.customer_id
-            and customer_days.health_date = h3_counts.health_date
-    left join h4_counts
-        on
-            customer_days.customer_id = h4_counts.customer_id
-            and customer_days.health_date = h4_counts.health_date
+    left join owners using (customer_id, health_date)
+    left join h1_latest using (customer_id, health_date)
+    left join h2_counts using (customer_id, health_date)
+    left join h3_counts using (customer_id, health_date)
+    left join h4_counts using (customer_id, health_date)
 ),
 
 scored as (

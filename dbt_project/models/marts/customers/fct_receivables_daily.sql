@@ -133,10 +133,7 @@ final as (
         cast(customer_days.overdue_over_90_cny as decimal(38, 2)) as overdue_over_90_cny,
         cast(customer_days.max_days_overdue as bigint) as max_days_overdue
     from customer_days
-    left join owners
-        on
-            customer_days.customer_id = owners.customer_id
-            and customer_days.balance_date = owners.balance_date
+    left join owners using (customer_id, balance_date)
     left join reps
         on owners.rep_id = reps.rep_id
 )

@@ -117,10 +117,7 @@ holding_days as (
             else red_runs.last_red_date
         end as holding_date
     from red_runs
-    inner join closed
-        on
-            red_runs.customer_id = closed.customer_id
-            and red_runs.alert_number = closed.alert_number
+    inner join closed using (customer_id, alert_number)
     cross join evaluation
 ),
 
@@ -173,18 +170,12 @@ final as (
         ) }} as alert_status_name,
         {{ code_label('close_reason', 'closed.close_reason', empty='—') }} as close_reason_name
     from red_runs
-    inner join closed
-        on
-            red_runs.customer_id = closed.customer_id
-            and red_runs.alert_number = closed.alert_number
+    inner join closed using (customer_id, alert_number)
     inner join opening_days
         on
             red_runs.customer_id = opening_days.customer_id
             and red_runs.opened_date = opening_days.health_date
-    left join current_owners
-        on
-            red_runs.customer_id = current_owners.customer_id
-            and red_runs.alert_number = current_owners.alert_number
+    left join current_owners using (customer_id, alert_number)
 )
 
 select * from final

@@ -19,10 +19,7 @@ labelled as (
             or files.warning_count > 0
         ) as needs_attention
     from files
-    left join schedules
-        on
-            files.source = schedules.source
-            and files.table_name = schedules.table_name
+    left join schedules using (source, table_name)
 ),
 
 final as (

@@ -34,10 +34,7 @@ final as (
         coalesce(left(cast(quarantined.ingested_at as {{ lm_type_string() }}), 16), '—')
             as ingested_at_label
     from quarantined
-    left join schedules
-        on
-            quarantined.source = schedules.source
-            and quarantined.table_name = schedules.table_name
+    left join schedules using (source, table_name)
 )
 
 select * from final

@@ -73,14 +73,8 @@ measured as (
         coalesce(cast(per_table.rows_quarantined as bigint), 0) as rows_quarantined,
         coalesce(cast(per_table.rows_duplicate as bigint), 0) as rows_duplicate
     from schedules
-    left join per_table
-        on
-            schedules.source = per_table.source
-            and schedules.table_name = per_table.table_name
-    left join last_files
-        on
-            schedules.source = last_files.source
-            and schedules.table_name = last_files.table_name
+    left join per_table using (source, table_name)
+    left join last_files using (source, table_name)
 ),
 
 timed as (

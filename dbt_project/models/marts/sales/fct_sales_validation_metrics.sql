@@ -84,21 +84,9 @@ joined as (
         coalesce(knowledge_reuse.case_library_use_count, 0) as case_library_use_count
     from scope_months
     cross join settings
-    left join response_agility
-        on
-            scope_months.month_start = response_agility.month_start
-            and scope_months.scope_type = response_agility.scope_type
-            and scope_months.scope_id = response_agility.scope_id
-    left join process_compliance
-        on
-            scope_months.month_start = process_compliance.month_start
-            and scope_months.scope_type = process_compliance.scope_type
-            and scope_months.scope_id = process_compliance.scope_id
-    left join knowledge_reuse
-        on
-            scope_months.month_start = knowledge_reuse.month_start
-            and scope_months.scope_type = knowledge_reuse.scope_type
-            and scope_months.scope_id = knowledge_reuse.scope_id
+    left join response_agility using (month_start, scope_type, scope_id)
+    left join process_compliance using (month_start, scope_type, scope_id)
+    left join knowledge_reuse using (month_start, scope_type, scope_id)
 ),
 
 -- whether each metric meets its target: no leads, no verdict; an untouched median misses
