@@ -20,10 +20,11 @@ ANOTHER_DAY = "2026-03-31"
 @dataclass(frozen=True)
 class Home(PipelineHome):
     """A hand-made company's home: the bench's layout and clean environment, evaluated as of a day
-    ``LASTMILE_AS_OF`` contradicts (``--as-of`` must win)."""
+    ``LASTMILE_AS_OF`` contradicts (``--as-of`` must win); its files, written a moment before
+    the run, are read at once (no settle time)."""
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
-        return {**super().env(base), "LASTMILE_AS_OF": ANOTHER_DAY}
+        return {**super().env(base), "LASTMILE_AS_OF": ANOTHER_DAY, "LASTMILE_SETTLE_SECONDS": "0"}
 
     def run(self, *args: str) -> str:
         return run([sys.executable, "-m", "pipelines.run", *args], env=self.env(), cwd=REPO_ROOT)
