@@ -12,6 +12,7 @@ one (a symbolic link) does, so that its rejection is recorded and alerted.
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,20 @@ from pipelines.evaluation import default_evaluation_date, evaluation_tags
 from pipelines.ingest.contract import load_contract
 from pipelines.ingest.discovery import scan_landing
 from pipelines.jobs import refresh_job
+
+# how often at most the landing sensor looks at the folder (read when the definitions load)
+SENSOR_INTERVAL_ENV = "LASTMILE_LANDING_SENSOR_SECONDS"
+DEFAULT_SENSOR_INTERVAL_SECONDS = 60
+
+
+def sensor_interval_seconds(env: dict[str, str] | None = None) -> int:
+    """``LASTMILE_LANDING_SENSOR_SECONDS`` (a whole number ≥ 1), else 60."""
+    text = (os.environ if env is None else env).get(SENSOR_INTERVAL_ENV, "").strip()
+    if not text:
+        return DEFAULT_SENSOR_INTERVAL_SECONDS
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{SENSOR_INTERVAL_ENV}={text!r}: expected a whole number of seconds ≥ 1")
+    return int(text)
 
 
 def landing_state(landing_dir: Path) -> dict[str, str]:
@@ -41,7 +56,7 @@ def changed_files(previous: dict[str, str], current: dict[str, str]) -> list[str
 
 @dg.sensor(
     job=refresh_job,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=sensor_interval_seconds(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts a refresh when a landing file is added or changed.",
 )

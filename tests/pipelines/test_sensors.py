@@ -2,8 +2,15 @@ import json
 import os
 
 import dagster as dg
+import pytest
 
-from pipelines.sensors import changed_files, landing_sensor, landing_state
+from pipelines.sensors import (
+    SENSOR_INTERVAL_ENV,
+    changed_files,
+    landing_sensor,
+    landing_state,
+    sensor_interval_seconds,
+)
 
 
 def test_changed_files_are_new_or_different_ones():
@@ -98,3 +105,11 @@ def test_a_file_copied_again_with_the_same_content_starts_nothing(tmp_path, monk
         new = landing_sensor(dg.build_sensor_context(instance=instance, cursor="{}"))
         assert isinstance(new, dg.RunRequest)
         assert new.tags["lastmile/changed_tables"] == "crm.customers"
+
+
+def test_the_sensor_interval_is_a_setting_with_a_clear_error():
+    assert sensor_interval_seconds({}) == 60
+    assert sensor_interval_seconds({SENSOR_INTERVAL_ENV: " 15 "}) == 15
+    for wrong in ("0", "-5", "1.5", "soon"):
+        with pytest.raises(ValueError, match=SENSOR_INTERVAL_ENV):
+            sensor_interval_seconds({SENSOR_INTERVAL_ENV: wrong})
