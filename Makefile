@@ -206,7 +206,7 @@ docs: parse
 # Scale 1, scale 10 and 10M sales logs through the pipeline (full, daily incremental), Superset
 # chart-data latency and board draw times: prints and writes docs/benchmarks.md + .json. Hours on
 # two cores; each dataset in its own home under $(LASTMILE_HOME)/bench. Options: BENCH_ARGS=...
-bench: setup
+bench: spark-setup
 	$(PY) -m tooling.bench $(BENCH_ARGS)
 
 contract-doc: setup

@@ -575,3 +575,24 @@ def test_the_ingestion_section_replaces_only_itself() -> None:
     assert again.startswith(baseline.rstrip("\n")) and "2.90×" in again and "2.50×" not in again
     assert again.count(R.INGESTION_BEGIN) == 1 and again.count(R.INGESTION_END) == 1
     assert "## Ingestion" in R.render_markdown({"ingestion": _ingestion(), "targets": []})
+
+
+def test_the_engines_section_is_rendered_and_merged_once():
+    from tooling.bench import engines as E
+
+    run = {"ok": True, "wall_s": 39.4, "peak_rss_mb": 991.0, "phases": {"dbt": 25.2}}
+    result = {
+        "scale": 0.1,
+        "window": ["2025-12-07", "2026-12-06"],
+        "seed": 42,
+        "runs": {"duckdb": run, "spark": dict(run, wall_s=187.0, ok=False, returncode=1)},
+        "marts": 36,
+        "different_counts": ["fct_red_alerts"],
+    }
+    section = E.render(result, date="2026-12-07", command="python -m tooling.bench", commit="abc")
+    assert "| duckdb | ok | 39 | 25 | – | 991 |" in section
+    assert "| spark | FAILED (1) | 187 |" in section
+    assert "differ in fct_red_alerts" in section
+    once = E.merge("# Benchmarks\n\nbefore\n", section)
+    twice = E.merge(once, section.replace("187", "190"))
+    assert twice.count(E.ENGINES_BEGIN) == 1 and "| 190 |" in twice and "before" in twice

@@ -516,6 +516,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--skip-ingest", action="store_true", help="leave the ingestion phase out")
     p.add_argument(
+        "--engines-only",
+        action="store_true",
+        help="only build one company on DuckDB and on Spark; write that section of the report",
+    )
+    p.add_argument("--skip-engines", action="store_true", help="leave the engines phase out")
+    p.add_argument(
+        "--engines-scale", type=float, default=0.1, help="company scale of the engines phase"
+    )
+    p.add_argument(
         "--rush-only",
         action="store_true",
         help="only the Monday-morning rush on the first --superset-on dataset (built first); its "
@@ -595,6 +604,38 @@ def ingest_only(bench: Bench, args: argparse.Namespace, argv: list[str] | None) 
     return 0 if ok and (ingestion.get("sales_logs") or {}).get("ok") else 1
 
 
+def engines_only(bench: Bench, args: argparse.Namespace, argv: list[str] | None) -> int:
+    """Build one company on each engine and write the engines section into the report."""
+    from tooling.bench import engines as E
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    result = E.measure(
+        args.workdir,
+        args.engines_scale,
+        bench.start,
+        bench.end,
+        args.run_timeout,
+        bench.mem_limit,
+        bench.log,
+    )
+    if not args.keep:
+        shutil.rmtree(args.workdir / "engines", ignore_errors=True)
+    when = datetime.now().astimezone().isoformat(timespec="seconds")
+    command = "python -m tooling.bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    section = E.render(result, date=when, command=command, commit=git_commit())
+    args.out.mkdir(parents=True, exist_ok=True)
+    md, js = args.out / "benchmarks.md", args.out / "benchmarks.json"
+    old = md.read_text(encoding="utf-8") if md.exists() else "# Benchmarks\n"
+    md.write_text(E.merge(old, section), encoding="utf-8")
+    data = json.loads(js.read_text(encoding="utf-8")) if js.exists() else {}
+    data["engines"] = dict(result, date=when, command=command, commit=git_commit())
+    js.write_text(R.render_json(data), encoding="utf-8")
+    print()
+    print(section)
+    runs = result["runs"].values()
+    return 0 if all(run["ok"] for run in runs) and not result.get("different_counts") else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Stopped by SIGTERM (kill, a CI timeout): unwind like Ctrl-C, so every run, generator and
@@ -607,6 +648,8 @@ def main(argv: list[str] | None = None) -> int:
         from tooling.bench.rush import rush_only
 
         return rush_only(bench, args, argv)
+    if args.engines_only:
+        return engines_only(bench, args, argv)
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
     targets = [] if args.skip_superset else superset_targets(args.specs, args.superset_names)
@@ -664,6 +707,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             bench.log(f"{spec.name} done; report so far in {args.out / 'benchmarks.md'}")
     markdown = write_report(finish(results, bench, args, started, load_at_start, []), args.out)
+    if not args.skip_engines:  # last: its section is merged into the report just written
+        engines_only(bench, args, argv)
+        markdown = (args.out / "benchmarks.md").read_text(encoding="utf-8")
     print()
     print(markdown)
     bench.log(

@@ -32,9 +32,11 @@ FULL_REBUILD_MESSAGE = "full rebuild of the incremental facts"
 
 @dataclass(frozen=True)
 class Home:
-    """One dataset's LASTMILE_HOME and the paths the pipeline reads from the environment."""
+    """One dataset's LASTMILE_HOME and the paths the pipeline reads from the environment, built
+    on ``engine`` (``LASTMILE_ENGINE``)."""
 
     root: Path
+    engine: str = "duckdb"
 
     @property
     def landing(self) -> Path:
@@ -72,6 +74,7 @@ class Home:
             LASTMILE_SERVE_DB=str(self.serve_db),
             LASTMILE_DBT_TARGET=(base or os.environ).get("LASTMILE_DBT_TARGET", "dev"),
             LASTMILE_PII_KEY=BENCH_PII_KEY,
+            LASTMILE_ENGINE=self.engine,
             DAGSTER_HOME=str(self.dagster_home),
             PYTHONUNBUFFERED="1",
         )
