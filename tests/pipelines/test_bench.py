@@ -159,6 +159,18 @@ def test_the_first_superset_dataset_keeps_its_place_the_others_go_beside_it(
 
     monkeypatch.setattr(B.Bench, "dataset", dataset)
     monkeypatch.setattr(B.Bench, "sales_dataset", dataset)
+    import tooling.bench.engines as E
+
+    engine_run = {"ok": True, "wall_s": 1.0, "peak_rss_mb": 1.0, "phases": {}}
+    engines = {
+        "scale": 0.1,
+        "window": ["2026-01-01", "2026-12-31"],
+        "seed": 42,
+        "marts": 1,
+        "runs": {"duckdb": engine_run, "spark": engine_run},
+        "different_counts": [],
+    }
+    monkeypatch.setattr(E, "measure", lambda *args, **kwargs: engines)
     monkeypatch.setattr(B, "machine_info", dict)
     monkeypatch.setattr(B, "software_versions", dict)
     monkeypatch.setattr(B.signal, "signal", lambda *args: None)  # leave pytest's SIGTERM alone
@@ -174,6 +186,9 @@ def test_the_first_superset_dataset_keeps_its_place_the_others_go_beside_it(
     assert any("--superset-on scale5: not among the datasets" in n for n in results["notes"])
     markdown = (out / "benchmarks.md").read_text()
     assert "## Superset on scale1\n\nNot measured: stub scale1." in markdown
+    # the engines phase comes last, its section merged into the report just written
+    assert markdown.count(E.ENGINES_BEGIN) == 1 and markdown.rstrip().endswith(E.ENGINES_END)
+    assert results["engines"]["runs"]["spark"]["ok"] is True
 
 
 # --- the drill path ---------------------------------------------------------------------------
