@@ -580,15 +580,25 @@ def test_ingestion_targets_are_judged_not_asserted() -> None:
     }
 
 
-def test_the_ingestion_section_replaces_only_itself() -> None:
+def write_ingestion(out: Path, ingestion: dict, **stamp: str) -> str:
+    """The ingestion section written as ``--ingest-only`` writes it; the report afterwards."""
+    section = R.render_ingestion(ingestion, **stamp)
+    R.write_section(out, "ingestion", ingestion, section, R.INGESTION_BEGIN, R.INGESTION_END, stamp)
+    return (out / "benchmarks.md").read_text(encoding="utf-8")
+
+
+def test_the_ingestion_section_replaces_only_itself(tmp_path: Path) -> None:
     baseline = "# Benchmarks\n\n## Targets\n\n| a |\n\n## Notes\n\n- kept\n"
-    first = R.render_ingestion(_ingestion(), date="d1", command="c", commit="abc")
-    merged = R.merge_ingestion(baseline, first)
+    (tmp_path / "benchmarks.md").write_text(baseline, encoding="utf-8")
+    (tmp_path / "benchmarks.json").write_text('{"datasets": ["kept"]}', encoding="utf-8")
+    merged = write_ingestion(tmp_path, _ingestion(), date="d1", command="c", commit="abc")
     assert merged.startswith(baseline.rstrip("\n")) and "2.50×" in merged and "d1" in merged
-    second = R.render_ingestion(_ingestion(ratio=2.9), date="d2", command="c", commit="abd")
-    again = R.merge_ingestion(merged, second)
+    again = write_ingestion(tmp_path, _ingestion(ratio=2.9), date="d2", command="c", commit="abd")
     assert again.startswith(baseline.rstrip("\n")) and "2.90×" in again and "2.50×" not in again
     assert again.count(R.INGESTION_BEGIN) == 1 and again.count(R.INGESTION_END) == 1
+    data = json.loads((tmp_path / "benchmarks.json").read_text(encoding="utf-8"))
+    assert data["datasets"] == ["kept"] and data["ingestion"]["commit"] == "abd"
+    assert data["ingestion"]["clean_csv"]["ratio"] == 2.9
     assert "## Ingestion" in R.render_markdown({"ingestion": _ingestion(), "targets": []})
 
 
@@ -608,6 +618,6 @@ def test_the_engines_section_is_rendered_and_merged_once():
     assert "| duckdb | ok | 39 | 25 | – | 991 |" in section
     assert "| spark | FAILED (1) | 187 |" in section
     assert "differ in fct_red_alerts" in section
-    once = E.merge("# Benchmarks\n\nbefore\n", section)
-    twice = E.merge(once, section.replace("187", "190"))
+    once = R.merge_section("# Benchmarks\n\nbefore\n", section, E.ENGINES_BEGIN, E.ENGINES_END)
+    twice = R.merge_section(once, section.replace("187", "190"), E.ENGINES_BEGIN, E.ENGINES_END)
     assert twice.count(E.ENGINES_BEGIN) == 1 and "| 190 |" in twice and "before" in twice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tooling.bench import rush as R
+from tooling.bench.report import merge_section
 
 
 def _run(board_ms: list[float], errors: int = 0) -> dict:
@@ -49,6 +50,9 @@ def test_verdicts_need_no_errors_and_every_board_within_3_s() -> None:
     assert "Per board, warmed" in section and "warmed 10/10" in section
     # --rush-only replaces its section and leaves the rest of the report alone
     report = "# Benchmarks\n\nintro\n"
-    once = R.merge(report, section)
-    assert R.merge(once, section.replace("warmed 10/10", "warmed 9/10")).count(R.RUSH_BEGIN) == 1
+    once = merge_section(report, section, R.RUSH_BEGIN, R.RUSH_END)
+    again = merge_section(
+        once, section.replace("warmed 10/10", "warmed 9/10"), R.RUSH_BEGIN, R.RUSH_END
+    )
+    assert again.count(R.RUSH_BEGIN) == 1 and "warmed 9/10" in again
     assert once.startswith(report.rstrip("\n"))

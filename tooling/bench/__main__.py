@@ -61,8 +61,6 @@ DEFAULT_DATASETS = "scale1,scale10,sales10m"
 DEFAULT_SUPERSET_ON = "scale1,sales10m"
 SAMPLE_SEED = 42
 VOLUME_SEED = 7
-# landed files are backdated this much beyond ingestion's settle time
-BACKDATE_MARGIN_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -240,7 +238,7 @@ class Bench:
 
     def settle(self, home: P.Home, paths: Iterable[Path]) -> None:
         """Backdate ``paths`` past the settle time ingestion applies in ``home``'s runs."""
-        V.backdate(paths, V.settle_seconds(home.env()) + BACKDATE_MARGIN_S)
+        V.settle(paths, home.env())
 
     def describe(self, spec: DatasetSpec, generated: dict[str, Any]) -> str:
         company = (
@@ -572,6 +570,16 @@ def ingestion_phase(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def stamp(argv: list[str] | None) -> dict[str, str]:
+    """When, by which command and at which commit a measurement was taken."""
+    return {
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": "python -m tooling.bench "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "commit": git_commit(),
+    }
+
+
 def ingest_only(bench: Bench, args: argparse.Namespace, argv: list[str] | None) -> int:
     """Run the ingestion phase and write its section into the existing report."""
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -583,21 +591,11 @@ def ingest_only(bench: Bench, args: argparse.Namespace, argv: list[str] | None) 
     )
     if not args.keep:
         shutil.rmtree(args.workdir / "ingestion", ignore_errors=True)
-    command = "python -m tooling.bench " + " ".join(argv if argv is not None else sys.argv[1:])
-    section = R.render_ingestion(
-        ingestion,
-        date=datetime.now().astimezone().isoformat(timespec="seconds"),
-        command=command,
-        commit=git_commit(),
+    taken = stamp(argv)
+    section = R.render_ingestion(ingestion, **taken)
+    R.write_section(
+        args.out, "ingestion", ingestion, section, R.INGESTION_BEGIN, R.INGESTION_END, taken
     )
-    args.out.mkdir(parents=True, exist_ok=True)
-    md, js = args.out / "benchmarks.md", args.out / "benchmarks.json"
-    old = md.read_text(encoding="utf-8") if md.exists() else "# Benchmarks\n"
-    md.write_text(R.merge_ingestion(old, section), encoding="utf-8")
-    data = json.loads(js.read_text(encoding="utf-8")) if js.exists() else {}
-    data["ingestion"] = dict(ingestion, date=datetime.now().astimezone().isoformat(
-        timespec="seconds"), command=command, commit=git_commit())  # fmt: skip
-    js.write_text(R.render_json(data), encoding="utf-8")
     print()
     print(section)
     ok = all("error" not in (ingestion.get(k) or {}) for k in ("clean_csv", "sales_logs"))
@@ -614,22 +612,16 @@ def engines_only(bench: Bench, args: argparse.Namespace, argv: list[str] | None)
         args.engines_scale,
         bench.start,
         bench.end,
+        SAMPLE_SEED,
         args.run_timeout,
         bench.mem_limit,
         bench.log,
     )
     if not args.keep:
         shutil.rmtree(args.workdir / "engines", ignore_errors=True)
-    when = datetime.now().astimezone().isoformat(timespec="seconds")
-    command = "python -m tooling.bench " + " ".join(argv if argv is not None else sys.argv[1:])
-    section = E.render(result, date=when, command=command, commit=git_commit())
-    args.out.mkdir(parents=True, exist_ok=True)
-    md, js = args.out / "benchmarks.md", args.out / "benchmarks.json"
-    old = md.read_text(encoding="utf-8") if md.exists() else "# Benchmarks\n"
-    md.write_text(E.merge(old, section), encoding="utf-8")
-    data = json.loads(js.read_text(encoding="utf-8")) if js.exists() else {}
-    data["engines"] = dict(result, date=when, command=command, commit=git_commit())
-    js.write_text(R.render_json(data), encoding="utf-8")
+    taken = stamp(argv)
+    section = E.render(result, **taken)
+    R.write_section(args.out, "engines", result, section, E.ENGINES_BEGIN, E.ENGINES_END, taken)
     print()
     print(section)
     runs = result["runs"].values()
@@ -654,10 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     load_at_start = os.getloadavg()[0]
     targets = [] if args.skip_superset else superset_targets(args.specs, args.superset_names)
     results: dict[str, Any] = {
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": "python -m tooling.bench "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
-        "commit": git_commit(),
+        **stamp(argv),
         "machine": machine_info(),
         "software": software_versions(),
         "sample_window": [bench.start.isoformat(), bench.end.isoformat()],

@@ -22,12 +22,10 @@ from pipelines.engines import ENGINES as ENGINE_CLASSES
 from tooling.bench import pipeline as P
 from tooling.bench import volume as V
 from tooling.bench.ingest import generate_company
-from tooling.bench.report import fmt_int, merge_section, table
+from tooling.bench.report import fmt_int, table
 
 ENGINES_BEGIN = "<!-- engines:begin -->"
 ENGINES_END = "<!-- engines:end -->"
-SEED = 42
-BACKDATE_MARGIN_S = 60.0
 ENGINES = list(ENGINE_CLASSES)  # duckdb first: the reference
 
 
@@ -49,6 +47,7 @@ def measure(
     scale: float,
     start: date,
     end: date,
+    seed: int,
     timeout_s: float | None,
     mem_limit_bytes: int | None,
     log: Callable[[str], None] = print,
@@ -60,18 +59,16 @@ def measure(
         home.create()
     first = homes[ENGINES[0]]
     log(f"engines: generating scale {scale:g} into {first.landing} …")
-    generate_company(first.landing, scale, start, end, SEED)
+    generate_company(first.landing, scale, start, end, seed)
     for home in list(homes.values())[1:]:
-        shutil.rmtree(home.landing, ignore_errors=True)
         shutil.copytree(first.landing, home.landing)
     for home in homes.values():
-        files = (p for p in home.landing.rglob("*") if p.is_file())
-        V.backdate(files, V.settle_seconds(home.env()) + BACKDATE_MARGIN_S)
+        V.settle((p for p in home.landing.rglob("*") if p.is_file()), home.env())
     P.dbt_parse(first)
     out: dict[str, Any] = {
         "scale": scale,
         "window": [start.isoformat(), end.isoformat()],
-        "seed": SEED,
+        "seed": seed,
         "runs": {},
     }
     for engine, home in homes.items():
@@ -138,8 +135,3 @@ def render(result: dict[str, Any], date: str, command: str, commit: str) -> str:
         out.append("")
     out.append(ENGINES_END)
     return "\n".join(out) + "\n"
-
-
-def merge(markdown: str, section: str) -> str:
-    """``markdown`` with its engines section replaced by ``section`` (appended if absent)."""
-    return merge_section(markdown, section, ENGINES_BEGIN, ENGINES_END)

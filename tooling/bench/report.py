@@ -9,6 +9,7 @@ report is written from them.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 TEN_MILLION = 10_000_000
@@ -391,9 +392,19 @@ def merge_section(markdown: str, section: str, begin: str, end: str) -> str:
     return markdown.rstrip("\n") + "\n\n" + section
 
 
-def merge_ingestion(markdown: str, section: str) -> str:
-    """``markdown`` with its ingestion section replaced by ``section`` (appended if absent)."""
-    return merge_section(markdown, section, INGESTION_BEGIN, INGESTION_END)
+def write_section(
+    out: Path, key: str, measured: dict, section: str, begin: str, end: str, stamp: dict
+) -> None:
+    """One part of the report: ``section`` into ``out``/benchmarks.md between its markers, and
+    ``measured`` with its ``stamp`` (date, command, commit) under ``key`` in benchmarks.json; the
+    rest of both files is left as it was."""
+    out.mkdir(parents=True, exist_ok=True)
+    md, js = out / "benchmarks.md", out / "benchmarks.json"
+    old = md.read_text(encoding="utf-8") if md.exists() else "# Benchmarks\n"
+    md.write_text(merge_section(old, section, begin, end), encoding="utf-8")
+    data = json.loads(js.read_text(encoding="utf-8")) if js.exists() else {}
+    data[key] = dict(measured, **stamp)
+    js.write_text(render_json(data), encoding="utf-8")
 
 
 def _not_measured(target: str, note: str) -> dict[str, Any]:

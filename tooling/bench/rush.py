@@ -32,7 +32,7 @@ import requests
 import yaml
 
 from pipelines.config import REPO_ROOT
-from tooling.bench.report import BOARD_MS, NOT_MET, merge_section, ms_label, verdict
+from tooling.bench.report import BOARD_MS, NOT_MET, ms_label, verdict
 from tooling.bench.stats import summarize
 from tooling.bench.superset import (
     DASHBOARDS_DIR,
@@ -468,23 +468,15 @@ def render(rush: dict[str, Any], date: str = "", command: str = "", commit: str 
     return "\n".join(out) + "\n"
 
 
-def merge(markdown: str, section: str) -> str:
-    """``markdown`` with its rush section replaced by ``section`` (appended if absent)."""
-    return merge_section(markdown, section, RUSH_BEGIN, RUSH_END)
-
-
 # --- python -m tooling.bench --rush-only ------------------------------------------------------
 
 
 def rush_only(bench: Any, args: Any, argv: list[str] | None) -> int:
     """Build the first ``--superset-on`` dataset (generate, one full run), serve it, run the
     rush, and write its section into the existing report (the rest of it is left as it was)."""
-    import sys
-    from datetime import datetime
-
     from tooling.bench import pipeline as P
     from tooling.bench import report as R
-    from tooling.bench.__main__ import git_commit, superset_target
+    from tooling.bench.__main__ import stamp, superset_target
     from tooling.bench.superset import bootstrap, start_server
 
     spec = superset_target(args.specs, args.superset_on)
@@ -509,16 +501,9 @@ def rush_only(bench: Any, args: Any, argv: list[str] | None) -> int:
     rush["dataset"] = spec.name
     if not args.keep:
         shutil.rmtree(home.root, ignore_errors=True)
-    command = "python -m tooling.bench " + " ".join(argv if argv is not None else sys.argv[1:])
-    when = datetime.now().astimezone().isoformat(timespec="seconds")
-    section = render(rush, date=when, command=command, commit=git_commit())
-    args.out.mkdir(parents=True, exist_ok=True)
-    md, js = args.out / "benchmarks.md", args.out / "benchmarks.json"
-    old = md.read_text(encoding="utf-8") if md.exists() else "# Benchmarks\n"
-    md.write_text(merge(old, section), encoding="utf-8")
-    data = json.loads(js.read_text(encoding="utf-8")) if js.exists() else {}
-    data["rush"] = dict(rush, date=when, command=command, commit=git_commit())
-    js.write_text(R.render_json(data), encoding="utf-8")
+    taken = stamp(argv)
+    section = render(rush, **taken)
+    R.write_section(args.out, "rush", rush, section, RUSH_BEGIN, RUSH_END, taken)
     print()
     print(section)
     return 1 if rush.get("error") else 0  # targets are reported, never asserted

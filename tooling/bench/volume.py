@@ -52,6 +52,8 @@ LOG_ID = "日志编号"
 LOG_AT = "拜访时间"
 MSG_ID = "msgid"
 MSG_TIME = "msgtime"
+# past the settle time by this much: a file written just now is read by the next run
+SETTLE_MARGIN_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,12 @@ def settle_seconds(env: dict[str, str] | None = None) -> float:
     from pipelines.ingest.discovery import settle_seconds as ingestion_settle_seconds
 
     return ingestion_settle_seconds(load_contract(CONTRACT_PATH).landing, env)
+
+
+def settle(paths: Iterable[Path], env: dict[str, str]) -> float:
+    """Backdate ``paths`` past the settle time ingestion applies in ``env`` (plus a margin), so
+    the next run reads them; the time set."""
+    return backdate(paths, settle_seconds(env) + SETTLE_MARGIN_S)
 
 
 def backdate(paths: Iterable[Path], seconds: float, now: float | None = None) -> float:
