@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines import instance
 from pipelines.changes import published_state_path
 from pipelines.config import REPO_ROOT
 from tests.conftest import PipelineRun
@@ -21,9 +22,9 @@ def private_home(pipeline_run: PipelineRun, tmp_path: Path) -> dict[str, str]:
     published = published_state_path(settings)  # the last build's baseline (pipelines.changes)
     if published.exists():
         shutil.copy(published, tmp_path / "warehouse" / published.name)
-    (tmp_path / "dagster").mkdir()
-    shutil.copy(REPO_ROOT / "pipelines" / "dagster.yaml", tmp_path / "dagster" / "dagster.yaml")
-    return home_env(tmp_path)
+    env = home_env(tmp_path)
+    instance.write(Path(env["DAGSTER_HOME"]), env)  # the instance file as `make setup` writes it
+    return env
 
 
 def run_pipeline(env: dict[str, str], timeout: float, *args: str) -> subprocess.CompletedProcess:
