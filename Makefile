@@ -165,12 +165,19 @@ serve: superset
 	$(PY) -m pipelines.serve --superset-port $(SUPERSET_PORT) --dagster-port $(DAGSTER_PORT)
 
 # --- quality ----------------------------------------------------------------------------------
+# The suite runs on TEST_WORKERS parallel pytest workers (pytest-xdist; much of it waits on
+# servers, daemons and subprocesses); the tests sharing a Superset server, the hand-made company or
+# the two engines' runs stay on one worker (tests/conftest.py WORKER_GROUPS). TEST_WORKERS=0 runs
+# it in one process.
+TEST_WORKERS ?= 2
+PYTEST = LASTMILE_DBT_TARGET=ci .venv/bin/pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
+
 test: system-deps spark-setup
-	LASTMILE_DBT_TARGET=ci .venv/bin/pytest
+	$(PYTEST)
 
 # The quick loop while changing code (no Superset, no browser, no whole-pipeline reruns).
 test-fast: setup
-	LASTMILE_DBT_TARGET=ci .venv/bin/pytest -m "not slow and not superset and not browser and not spark"
+	$(PYTEST) -m "not slow and not superset and not browser and not spark"
 
 # The README's pictures of every board (docs/screenshots/<slug>.png), as each role sees them on
 # the test sample: the browser test per role draws them (real pipeline, Superset and Chromium).

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import DBT_PROJECT_DIR, REPO_ROOT, Settings, load_settings
+from pipelines.config import REPO_ROOT, Settings, load_settings
+from tooling.bench.pipeline import dbt_parse
 
 # Modules that run the whole pipeline again (killed runs, the daemon, other storage, every rule's
 # range edges, replays) or all of dbt, or large parts of it (a rule changed in one file): `make
@@ -33,6 +34,37 @@ SLOW_MODULES = {
     "tests/handmade/test_one_file_rule_change.py",
     "tests/handmade/test_backfill.py",
 }
+
+
+# Folders whose tests share one expensive fixture (a Superset server, the hand-made company's
+# runs, the two engines' runs): `make test` runs the suite on parallel workers (pytest-xdist,
+# --dist loadgroup), and each folder's tests are one unit of work, given whole to one worker, so no
+# such fixture is built twice. Every other test goes alone to whichever worker is free.
+WORKER_GROUPS = {
+    "tests/dashboards/": "superset",
+    "tests/handmade/": "handmade",
+    "tests/spark/": "spark",
+}
+
+
+def worker_group(nodeid: str) -> str:
+    """The unit of work a test belongs to under ``--dist loadgroup``: its folder's group, or the
+    test itself."""
+    return next((g for folder, g in WORKER_GROUPS.items() if nodeid.startswith(folder)), nodeid)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` by folder (``WORKER_GROUPS``): xdist's own grouping reads
+    ``xdist_group`` marks through a node id suffix that pytest 9.2 no longer keeps."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return FolderGroups(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -108,14 +140,9 @@ def sample_landing(lastmile_home: Settings) -> Path:
 
 @pytest.fixture(scope="session")
 def dbt_manifest(lastmile_home: Settings) -> Path:
-    """``dbt parse`` once per session: Dagster loads the dbt assets from its manifest."""
-    dbt = str(Path(sys.executable).parent / "dbt")
-    run(
-        [dbt, "parse", "--profiles-dir", ".", "--target", "ci", "--quiet"],
-        env=dict(os.environ),
-        cwd=DBT_PROJECT_DIR,
-    )
-    return DBT_PROJECT_DIR / "target" / "manifest.json"
+    """``dbt parse`` once per session (per worker): Dagster loads the dbt assets from its
+    manifest."""
+    return dbt_parse(dict(os.environ))
 
 
 @pytest.fixture(scope="session")

@@ -307,7 +307,7 @@ class Bench:
         home = P.Home(self.args.workdir / spec.name)
         home.create()
         if not self.parsed:
-            P.dbt_parse(home)
+            P.dbt_parse(home.env())
             self.parsed = True
         self.log(f"{spec.name}: generating into {home.landing} …")
         generated = self.generate(home, spec)

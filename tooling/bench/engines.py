@@ -64,7 +64,7 @@ def measure(
         shutil.copytree(first.landing, home.landing)
     for home in homes.values():
         V.settle((p for p in home.landing.rglob("*") if p.is_file()), home.env())
-    P.dbt_parse(first)
+    P.dbt_parse(first.env())
     out: dict[str, Any] = {
         "scale": scale,
         "window": [start.isoformat(), end.isoformat()],

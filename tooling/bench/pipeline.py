@@ -28,6 +28,7 @@ PHASES = ("ingestion", "extract", "dbt", "checks", "publish", "outbox", "other s
 DBT_STEP = "lastmile_dbt"
 PUBLISH_STEP = "serving__lastmile_duckdb"
 FULL_REBUILD_MESSAGE = "full rebuild of the incremental facts"
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 @dataclass(frozen=True)
@@ -92,19 +93,42 @@ class Home:
         instance.write(self.dagster_home, self.env())
 
 
-def dbt_parse(home: Home) -> None:
-    """``dbt parse`` (as ``make parse``): Dagster loads the dbt assets from the manifest."""
+def dbt_parse(env: dict[str, str]) -> Path:
+    """``dbt parse`` (as ``make parse``) in ``env``: Dagster loads the dbt assets from the
+    manifest it writes. Safe beside other parses and readers (the test suite's parallel workers
+    share ``dbt_project/target``): one parse at a time (a lock file), into a private target
+    folder seeded with the last partial-parse file, whose partial-parse file and manifest are
+    then moved into ``target/`` whole, so a reader never meets a half-written manifest."""
+    import fcntl
     import subprocess
+    import tempfile
 
-    done = subprocess.run(
-        [str(PYTHON.parent / "dbt"), "parse", "--profiles-dir", ".", "--quiet"],
-        cwd=DBT_PROJECT_DIR,
-        env=home.env(),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    target = DBT_PROJECT_DIR / "target"
+    target.mkdir(exist_ok=True)
+    with (target / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        scratch = Path(tempfile.mkdtemp(prefix="parse-", dir=target))
+        try:
+            if (target / PARTIAL_PARSE).exists():
+                shutil.copy2(target / PARTIAL_PARSE, scratch / PARTIAL_PARSE)
+            done = subprocess.run(
+                [str(PYTHON.parent / "dbt"), "parse", "--profiles-dir", ".", "--quiet"]
+                + ["--target-path", str(scratch)],
+                cwd=DBT_PROJECT_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(
+                    f"dbt parse failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+                )
+            for name in (PARTIAL_PARSE, "manifest.json"):  # the manifest last
+                if (scratch / name).exists():
+                    os.replace(scratch / name, target / name)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return target / "manifest.json"
 
 
 # --- where the time went ------------------------------------------------------------------------

@@ -482,7 +482,7 @@ def rush_only(bench: Any, args: Any, argv: list[str] | None) -> int:
     spec = superset_target(args.specs, args.superset_on)
     home = P.Home(args.workdir / f"rush-{spec.name}")
     home.create()
-    P.dbt_parse(home)
+    P.dbt_parse(home.env())
     bench.log(f"{spec.name}: generating into {home.landing} …")
     bench.generate(home, spec)
     full = bench.run(home, "full", full_refresh=True)
