@@ -13,6 +13,7 @@ Needs ``make spark-setup`` (pyspark, dbt-spark) and Java 17.
 
 import datetime as dt
 import decimal
+import json
 import os
 import shutil
 import sys
@@ -25,6 +26,7 @@ import pytest
 from pipelines.config import DBT_PROJECT_DIR, load_settings
 from pipelines.engines import SparkWarehouse
 from tests.conftest import run
+from tooling.bench.pipeline import dbt_parse
 
 pytest.importorskip("pyspark", reason="make spark-setup installs pyspark and dbt-spark")
 # two whole runs of the job, one of them on Spark (its JVM and ~750 dbt nodes): longer than the
@@ -96,11 +98,7 @@ def both_engines(tmp_path_factory):
     landing = root / "landing"
     run([sys.executable, "-m", "pipelines.sample", *SAMPLE, "--out", str(landing)])
     # Dagster loads the dbt assets from the manifest (make parse)
-    run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--profiles-dir", ".", "--quiet"],
-        dict(engine_env(root / "parse", landing, "duckdb")),
-        cwd=DBT_PROJECT_DIR,
-    )
+    dbt_parse(engine_env(root / "parse", landing, "duckdb"))
     timings, outputs = {}, {}
     for engine in ("duckdb", "spark"):
         started = time.monotonic()
@@ -213,18 +211,54 @@ def test_the_spark_run_built_on_spark_and_ran_every_step(both_engines):
     assert "Evaluated as of: 2026-10-31" in outputs["spark"]
 
 
-def test_the_dbt_unit_tests_pass_on_spark_too(both_engines):
-    """Every dbt unit test (those of the engine-specific macros among them) passes on Spark, in
-    the catalog the Spark run built (a unit test reads its inputs' column types from it); the
-    pipeline runs data tests only, so this is where the unit tests meet Spark."""
+def engine_macro_unit_tests(manifest: dict) -> dict[str, str]:
+    """Every engine-specific macro (one with a ``spark__`` version) that a unit-tested model uses,
+    directly or through other macros → the first unit test, by name, of such a model."""
+    macros = manifest["macros"]
+    engine_specific = {
+        name.removeprefix("spark__")
+        for unique_id in macros
+        if (name := unique_id.split(".")[-1]).startswith("spark__")
+    }
+
+    def reached(unique_ids: list[str], seen: set[str]) -> set[str]:
+        for unique_id in unique_ids:
+            if unique_id not in seen:
+                seen.add(unique_id)
+                reached(macros.get(unique_id, {}).get("depends_on", {}).get("macros", []), seen)
+        return seen
+
+    used_by = {
+        node["name"]: {u.split(".")[-1] for u in reached(node["depends_on"]["macros"], set())}
+        & engine_specific
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    chosen: dict[str, str] = {}
+    for test in sorted(manifest["unit_tests"].values(), key=lambda t: t["name"]):
+        for macro in sorted(used_by.get(test["model"], set())):
+            chosen.setdefault(macro, test["name"])
+    return chosen
+
+
+def test_every_engine_specific_macro_passes_a_dbt_unit_test_on_spark(both_engines):
+    """Each engine-specific macro meets Spark in a dbt unit test (the first, by name, of the
+    models using it; ``tests/dbt/test_dbt_build.py`` runs all of them on DuckDB), in the catalog
+    the Spark run built (a unit test reads its inputs' column types from it); the pipeline runs
+    data tests only, so this is where the unit tests meet Spark."""
     root, _ = both_engines
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    chosen = engine_macro_unit_tests(manifest)
+    # the macros the models' logic rests on: ratios, ordered lists, regexes, minutes, increments
+    assert {"lm_ratio", "lm_listagg", "lm_regexp_replace_all", "minutes_between"} <= set(chosen)
     env = engine_env(root / "spark", root / "landing", "spark")
     env.update(SparkWarehouse(load_settings(env)).dbt_env([]))
     dbt = str(Path(sys.executable).parent / "dbt")
-    args = ["test", "--select", "test_type:unit", "--target", "spark", "--profiles-dir", "."]
+    selected = sorted(set(chosen.values()))
+    args = ["test", "--select", " ".join(selected), "--target", "spark", "--profiles-dir", "."]
     output = run([dbt, *args], env, cwd=DBT_PROJECT_DIR)
     done = [line for line in output.splitlines() if "Done. PASS=" in line]
     assert done, output[-3000:]
     counts = dict(part.split("=") for part in done[-1].split("Done.")[1].split())
-    # every unit test of the project ran and passed (none erred, none was skipped)
-    assert int(counts["PASS"]) == int(counts["TOTAL"]) > 0, done[-1]
+    # every chosen unit test ran and passed (none erred, none was skipped)
+    assert int(counts["PASS"]) == int(counts["TOTAL"]) == len(selected), done[-1]
