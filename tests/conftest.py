@@ -39,23 +39,38 @@ SLOW_MODULES = {
 # Folders whose tests share one expensive fixture (a Superset server, the hand-made company's
 # runs, the two engines' runs): `make test` runs the suite on parallel workers (pytest-xdist,
 # --dist loadgroup), and each folder's tests are one unit of work, given whole to one worker, so no
-# such fixture is built twice. Every other test goes alone to whichever worker is free.
+# such fixture is built twice. Every other module is a unit of its own (its module fixtures are
+# built once). The units go out longest first (the order of WORKER_GROUPS, then SLOW_MODULES),
+# so no long unit starts last while the other worker sits idle.
 WORKER_GROUPS = {
+    "tests/spark/": "spark",
     "tests/dashboards/": "superset",
     "tests/handmade/": "handmade",
-    "tests/spark/": "spark",
 }
 
 
 def worker_group(nodeid: str) -> str:
-    """The unit of work a test belongs to under ``--dist loadgroup``: its folder's group, or the
-    test itself."""
-    return next((g for folder, g in WORKER_GROUPS.items() if nodeid.startswith(folder)), nodeid)
+    """The unit of work a test belongs to under ``--dist loadgroup``: its folder's group, or its
+    module."""
+    module = nodeid.split("::")[0]
+    return next((g for folder, g in WORKER_GROUPS.items() if module.startswith(folder)), module)
+
+
+def schedule_rank(module: str) -> int:
+    """Where a module's unit of work goes in the queue: the folder groups in their order, then
+    the slow modules, then the rest."""
+    groups = list(WORKER_GROUPS)
+    folder = next((i for i, folder in enumerate(groups) if module.startswith(folder)), None)
+    if folder is not None:
+        return folder
+    return len(groups) + (0 if module in SLOW_MODULES else 1)
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadgroup`` by folder (``WORKER_GROUPS``): xdist's own grouping reads
-    ``xdist_group`` marks through a node id suffix that pytest 9.2 no longer keeps."""
+    """``--dist loadgroup`` by folder (``WORKER_GROUPS``), the units in the order the items come
+    in (``pytest_collection_modifyitems``): xdist's own grouping reads ``xdist_group`` marks
+    through a node id suffix that pytest 9.2 no longer keeps, and its own order (most tests
+    first) would send the two engines' runs, three tests and a quarter of the suite's time, last."""
     if config.getoption("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -64,6 +79,7 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return worker_group(nodeid)
 
+    config.option.loadscopereorder = False
     return FolderGroups(config, log)
 
 
@@ -71,6 +87,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if Path(item.path).relative_to(REPO_ROOT).as_posix() in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+    # a stable sort: each module's tests keep their order
+    items.sort(key=lambda item: schedule_rank(Path(item.path).relative_to(REPO_ROOT).as_posix()))
 
 
 SAMPLE_LAST_DAY = "2026-10-31"
