@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import yaml
-
-from pipelines.config import CONTRACT_PATH
+from pipelines.config import CONTRACT_PATH, parse_yaml
 
 if TYPE_CHECKING:
     from pipelines.engines import Connection
@@ -41,7 +39,7 @@ def parse_day(text: str, what: str = "evaluation date") -> date:
 
 def reporting_time_zone(contract_path: Path = CONTRACT_PATH) -> str:
     """The local time zone of the sources (the landing contract's ``timezone``)."""
-    raw = yaml.safe_load(contract_path.read_text(encoding="utf-8")) or {}
+    raw = parse_yaml(contract_path.read_text(encoding="utf-8")) or {}
     return str(raw.get("timezone") or DEFAULT_TIME_ZONE)
 
 

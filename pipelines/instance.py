@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
+from pipelines.config import parse_yaml
 
 BASE_CONFIG = Path(__file__).resolve().parent / "dagster.yaml"
 PG_URL_VAR = "LASTMILE_DAGSTER_PG_URL"
@@ -77,7 +77,7 @@ def render(
     ``dagster_home``, default ``$DAGSTER_HOME``)."""
     env = os.environ if environ is None else environ
     text = base.read_text(encoding="utf-8")
-    settings = yaml.safe_load(text) or {}
+    settings = parse_yaml(text) or {}
     storage_keys = {"storage", "run_storage", "event_log_storage", "schedule_storage"}
     if storage_keys & set(settings):
         raise InstanceConfigError(

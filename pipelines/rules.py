@@ -17,9 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from pipelines.config import DBT_PROJECT_DIR
+from pipelines.config import DBT_PROJECT_DIR, parse_yaml
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 # as dbt seed reads them: UTF-8, a byte-order mark (Excel's "CSV UTF-8") skipped
@@ -119,7 +117,7 @@ def seed_rules(seeds_dir: Path = SEEDS_DIR) -> dict[str, dict[str, dict]]:
     """Seed name → column → rule, from the ``_*.yml`` files beside the seeds."""
     rules: dict[str, dict[str, dict]] = {}
     for spec_file in sorted(seeds_dir.glob("_*.yml")):
-        spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
+        spec = parse_yaml(spec_file.read_text(encoding="utf-8")) or {}
         for seed in spec.get("seeds", []):
             rules[seed["name"]] = {
                 col["name"]: (col.get("meta") or {}).get("rule", {})

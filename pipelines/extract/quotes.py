@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
-import yaml
+
+from pipelines.config import parse_yaml
 
 if TYPE_CHECKING:
     from pipelines.engines import Connection
@@ -71,7 +72,7 @@ class Extraction:
 
 
 def load_patterns(path: Path = PATTERNS_PATH) -> QuotePatterns:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = parse_yaml(path.read_text(encoding="utf-8"))
 
     def unit_patterns(section: dict) -> tuple[UnitPattern, ...]:
         units = {str(k): Decimal(str(v)) for k, v in section["units"].items()}

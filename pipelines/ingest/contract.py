@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
-
-from pipelines.config import DBT_PROJECT_DIR
+from pipelines.config import DBT_PROJECT_DIR, parse_yaml
 from pipelines.rules import load_seed
 
 TYPES = ("string", "integer", "decimal", "amount_cny", "date", "timestamp", "boolean", "json")
@@ -495,7 +493,7 @@ def load_contract(path: Path, seeds_dir: Path | None = None) -> Contract:
     the dbt project's seeds): the vocabulary is kept in one place, the contract adds spellings."""
     if seeds_dir is None:
         seeds_dir = DBT_PROJECT_DIR / "seeds"
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = parse_yaml(Path(path).read_text(encoding="utf-8"))
     if not isinstance(raw, dict) or not isinstance(raw.get("sources"), dict):
         raise _fail(path, "top level", "expected a mapping with a 'sources' key")
     tables: list[Table] = []

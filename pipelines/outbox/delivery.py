@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 import requests
-import yaml
+
+from pipelines.config import parse_yaml
 
 if TYPE_CHECKING:
     from pipelines.engines import Connection
@@ -69,7 +70,7 @@ class OutboxConfig:
 
 
 def load_config(path: Path = CONFIG_PATH) -> OutboxConfig:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = parse_yaml(path.read_text(encoding="utf-8"))
     actions = tuple(
         Action(
             name=a["name"],
