@@ -1,7 +1,8 @@
 {#- The evaluation day (评估日): the one day every "as of" figure is computed for, from the facts
     dated on or before it (local time). Defined here and nowhere else:
-    the dbt var `evaluation_date` (YYYY-MM-DD; the Dagster dbt step always passes it), else the
-    environment variable LASTMILE_AS_OF, else today in the var `reporting_time_zone`.
+    the dbt var `evaluation_date` (YYYY-MM-DD, dbt by hand), else the environment variable
+    LASTMILE_AS_OF (the Dagster dbt step always sets it: a changed variable re-parses only the
+    files reading it, a changed var the whole project), else today in the var `reporting_time_zone`.
     Models read it through int_evaluation_date; staging models cut their facts with
     is_known_on_evaluation_date(). -#}
 

@@ -18,7 +18,7 @@ from pipelines.evaluation import (
 )
 from pipelines.run import main
 from pipelines.schedules import daily_refresh_schedule, weekly_full_rebuild_schedule
-from pipelines.transform.dbt import dbt_build_args
+from pipelines.transform.dbt import dbt_build_args, dbt_build_env
 
 
 def test_the_default_is_today_in_asia_shanghai():
@@ -63,12 +63,14 @@ def test_the_cli_refuses_a_bad_range_before_running(capsys):
     assert "--through needs --as-of" in capsys.readouterr().err
 
 
-def test_dbt_gets_the_day_as_a_var():
-    args = dbt_build_args(date(2026, 3, 31), None)
-    assert args[args.index("--vars") + 1] == dbt_vars(date(2026, 3, 31))
+def test_dbt_gets_the_day_in_its_environment_not_as_a_var():
+    # a var that differs from the saved parse's makes dbt parse the whole project again
+    args = dbt_build_args(None)
+    assert "--vars" not in args and "--full-refresh" not in args
+    assert "--full-refresh" in dbt_build_args("requested")
+    assert dbt_build_env(date(2026, 3, 31)) == {"LASTMILE_AS_OF": "2026-03-31"}
+    # dbt run by hand still takes the day as a var
     assert yaml.safe_load(dbt_vars(date(2026, 3, 31))) == {"evaluation_date": "2026-03-31"}
-    assert "--full-refresh" not in args
-    assert "--full-refresh" in dbt_build_args(date(2026, 3, 31), "requested")
 
 
 @pytest.mark.parametrize("schedule", [daily_refresh_schedule, weekly_full_rebuild_schedule])
