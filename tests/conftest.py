@@ -28,6 +28,7 @@ SLOW_MODULES = {
     "tests/pipelines/test_hostile_landing.py",
     "tests/pipelines/test_postgres.py",
     "tests/pipelines/test_full_refresh.py",
+    "tests/pipelines/test_only_what_changed.py",
     "tests/dbt/test_dbt_build.py",
     "tests/dbt/test_incremental.py",
     "tests/handmade/test_rule_edges.py",
@@ -157,10 +158,24 @@ def sample_landing(lastmile_home: Settings) -> Path:
 
 
 @pytest.fixture(scope="session")
-def dbt_manifest(lastmile_home: Settings) -> Path:
-    """``dbt parse`` once per session (per worker): Dagster loads the dbt assets from its
-    manifest."""
-    return dbt_parse(dict(os.environ))
+def dbt_manifest(lastmile_home: Settings, tmp_path_factory, worker_id: str) -> Path:
+    """``dbt parse`` once per test session: Dagster loads the dbt assets from its manifest. With
+    parallel workers the first one parses and leaves a mark in the session's shared temporary
+    folder; the others read the manifest it wrote (the same for every home: no path of a home
+    is in it)."""
+    if worker_id == "master":
+        return dbt_parse(dict(os.environ))
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent
+    with (shared / "dbt_parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        mark = shared / "dbt_parsed"
+        if mark.exists():
+            return Path(mark.read_text(encoding="utf-8"))
+        manifest = dbt_parse(dict(os.environ))
+        mark.write_text(str(manifest), encoding="utf-8")
+        return manifest
 
 
 @pytest.fixture(scope="session")
