@@ -50,20 +50,25 @@ WORKER_GROUPS = {
 }
 
 
+def folder_group(module: str) -> str | None:
+    """The ``WORKER_GROUPS`` group of a test module's folder, if any."""
+    return next((g for folder, g in WORKER_GROUPS.items() if module.startswith(folder)), None)
+
+
 def worker_group(nodeid: str) -> str:
     """The unit of work a test belongs to under ``--dist loadgroup``: its folder's group, or its
     module."""
     module = nodeid.split("::")[0]
-    return next((g for folder, g in WORKER_GROUPS.items() if module.startswith(folder)), module)
+    return folder_group(module) or module
 
 
 def schedule_rank(module: str) -> int:
     """Where a module's unit of work goes in the queue: the folder groups in their order, then
     the slow modules, then the rest."""
-    groups = list(WORKER_GROUPS)
-    folder = next((i for i, folder in enumerate(groups) if module.startswith(folder)), None)
-    if folder is not None:
-        return folder
+    groups = list(WORKER_GROUPS.values())
+    group = folder_group(module)
+    if group is not None:
+        return groups.index(group)
     return len(groups) + (0 if module in SLOW_MODULES else 1)
 
 
@@ -84,12 +89,17 @@ def pytest_xdist_make_scheduler(config, log):
     return FolderGroups(config, log)
 
 
+def module_path(item: pytest.Item) -> str:
+    """A test's module as in its node id (``tests/…/test_x.py``)."""
+    return Path(item.path).relative_to(REPO_ROOT).as_posix()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if Path(item.path).relative_to(REPO_ROOT).as_posix() in SLOW_MODULES:
+        if module_path(item) in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
     # a stable sort: each module's tests keep their order
-    items.sort(key=lambda item: schedule_rank(Path(item.path).relative_to(REPO_ROOT).as_posix()))
+    items.sort(key=lambda item: schedule_rank(module_path(item)))
 
 
 SAMPLE_LAST_DAY = "2026-10-31"

@@ -26,6 +26,7 @@ import pytest
 from pipelines.config import DBT_PROJECT_DIR, load_settings
 from pipelines.engines import SparkWarehouse
 from tests.conftest import run
+from tests.dbt.test_dbt_build import unit_test_statuses
 from tooling.bench.pipeline import dbt_parse
 
 pytest.importorskip("pyspark", reason="make spark-setup installs pyspark and dbt-spark")
@@ -271,14 +272,6 @@ def test_every_engine_specific_macro_passes_a_dbt_unit_test_on_spark(both_engine
     results = root / "unit-tests"
     args = ["test", "--select", " ".join(selected), "--target", "spark", "--profiles-dir", "."]
     output = run([dbt, *args, "--target-path", str(results)], env, cwd=DBT_PROJECT_DIR)
-    statuses = {
-        result["unique_id"]: result["status"]
-        for result in json.loads((results / "run_results.json").read_text())["results"]
-    }
-    # every chosen unit test ran and passed (none erred, none was skipped); the hooks aside
-    ran = {
-        uid.split(".")[-1]: status
-        for uid, status in statuses.items()
-        if uid.startswith("unit_test.")
-    }
+    # every chosen unit test ran and passed (none erred, none was skipped)
+    ran = {uid.split(".")[-1]: status for uid, status in unit_test_statuses(results).items()}
     assert ran == dict.fromkeys(selected, "pass"), output[-3000:]
