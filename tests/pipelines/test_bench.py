@@ -557,7 +557,8 @@ def _ingestion(ratio: float = 2.5, wall: float = 55.0, peak: float = 1500.0, log
     return {"company_scale": 1.0,
             "clean_csv": {"rows": 1_000_000, "file_mb": 190.0, "read_csv_s": [0.4, 0.5, 0.45],
                           "ingest_s": [1.1, 1.2, 1.0], "read_csv_median_s": 0.45,
-                          "ingest_median_s": 1.1, "ratio": ratio, "ingest_rows_per_s": 9e5},
+                          "ingest_median_s": 1.1, "ratio": ratio, "ingest_rows_per_s": 9e5,
+                          "insert_untyped_s": [0.61, 0.62, 0.6], "floor_ratio": 2.37},
             "sales_logs": {"sales_logs": logs, "landing_files": 160, "landing_mb": 1900.0,
                            "ok": True, "aborted": None, "wall_s": wall, "peak_rss_mb": peak,
                            "rows_read": logs + 400_000, "rows_loaded": logs + 390_000,
@@ -593,6 +594,7 @@ def test_the_ingestion_section_replaces_only_itself(tmp_path: Path) -> None:
     (tmp_path / "benchmarks.json").write_text('{"datasets": ["kept"]}', encoding="utf-8")
     merged = write_ingestion(tmp_path, _ingestion(), date="d1", command="c", commit="abc")
     assert merged.startswith(baseline.rstrip("\n")) and "2.50×" in merged and "d1" in merged
+    assert "| 0.61, 0.62, 0.60 | 2.37× |" in merged  # the floor beside the ratio
     again = write_ingestion(tmp_path, _ingestion(ratio=2.9), date="d2", command="c", commit="abd")
     assert again.startswith(baseline.rstrip("\n")) and "2.90×" in again and "2.50×" not in again
     assert again.count(R.INGESTION_BEGIN) == 1 and again.count(R.INGESTION_END) == 1
