@@ -23,6 +23,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import dagster as dg
@@ -34,6 +36,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from packaging.version import Version
 
 from pipelines.changes import DEFINITION_PATHS, definitions_fingerprint  # noqa: F401
 from pipelines.config import DBT_PROJECT_DIR, Settings
@@ -68,6 +71,13 @@ class DbtCliResourceWithEnv(DbtCliResource):
             return super().cli(args, **kwargs)
         with _subprocess_env(env):
             return super().cli(args, **kwargs)
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        """The version of dbt-core installed beside this process (``dbt_executable`` is this
+        environment's dbt). dagster-dbt asks ``dbt --version`` in a subprocess before every dbt
+        command: ~5 s of dbt's imports per run, and a look-up of the latest release online."""
+        return Version(installed_version("dbt-core"))
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]):
         """dagster-dbt's in-process dbt adapter serves only ``fetch_row_counts`` and
