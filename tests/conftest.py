@@ -1,5 +1,9 @@
 """Shared fixtures: one small generated company, one real pipeline run, per test session.
 
+With parallel workers the first worker that needs one makes it (under a lock in the session's
+shared temporary folder) and every worker gets its own copy in its own home, so a test that
+writes into its home never meets another worker's.
+
 Everything runs for real (Polars ingestion, dbt build on the ``ci`` target, GX, publish-by-swap)
 in a temporary ``LASTMILE_HOME``; the Superset and browser tests read the published file.
 
@@ -7,10 +11,14 @@ No test depends on the wall clock: ``LASTMILE_AS_OF`` is pinned to the sample co
 (its "today": the boards show its data up to the end of that day, October as a full month).
 """
 
+import json
 import os
+import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -117,12 +125,6 @@ def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO_ROOT
     return proc.stdout
 
 
-@dataclass(frozen=True)
-class PipelineRun:
-    settings: Settings
-    result: object  # dagster ExecuteInProcessResult
-
-
 @pytest.fixture(scope="session", autouse=True)
 def no_settle_time():
     """The tests write landing files and read them at once: none is still being written (the
@@ -151,52 +153,130 @@ def lastmile_home(tmp_path_factory) -> Settings:
         yield load_settings()
 
 
+@contextmanager
+def once_per_session(tmp_path_factory, worker_id: str, name: str) -> Iterator[Path | None]:
+    """Coordinates work done once per test session across parallel workers: yields the shared
+    folder ``name`` in the session's shared temporary folder, held under a lock, for the first
+    worker to make (it finds no ``done`` mark in it) or the others to copy from; ``None`` without
+    workers. The maker writes the ``done`` mark last (:func:`mark_done`)."""
+    if worker_id == "master":
+        yield None
+        return
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folder = shared / name
+        folder.mkdir(exist_ok=True)
+        yield folder
+
+
+def is_done(folder: Path | None) -> bool:
+    return folder is not None and (folder / "done").exists()
+
+
+def mark_done(folder: Path | None, text: str = "") -> None:
+    if folder is not None:
+        (folder / "done").write_text(text, encoding="utf-8")
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    """``target`` replaced by a copy of ``source``, modification times kept to the nanosecond
+    (what pipelines.changes compares landing files by)."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, copy_function=shutil.copy2)
+
+
 @pytest.fixture(scope="session")
-def sample_landing(lastmile_home: Settings) -> Path:
-    """A small generated company (the same generator as `make demo`, at scale 0.1)."""
-    run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.sample",
-            *SAMPLE_ARGS,
-            "--out",
-            str(lastmile_home.landing_dir),
-        ]
-    )
-    return lastmile_home.landing_dir
+def sample_landing(lastmile_home: Settings, tmp_path_factory, worker_id: str) -> Path:
+    """A small generated company (the same generator as `make demo`, at scale 0.1), generated
+    once per session and copied to each worker's home."""
+    landing = lastmile_home.landing_dir
+    with once_per_session(tmp_path_factory, worker_id, "sample_landing") as shared:
+        if is_done(shared):
+            copy_tree(shared / "landing", landing)
+            return landing
+        run([sys.executable, "-m", "pipelines.sample", *SAMPLE_ARGS, "--out", str(landing)])
+        if shared is not None:
+            copy_tree(landing, shared / "landing")
+            mark_done(shared)
+    return landing
 
 
 @pytest.fixture(scope="session")
 def dbt_manifest(lastmile_home: Settings, tmp_path_factory, worker_id: str) -> Path:
-    """``dbt parse`` once per test session: Dagster loads the dbt assets from its manifest. With
-    parallel workers the first one parses and leaves a mark in the session's shared temporary
-    folder; the others read the manifest it wrote (the same for every home: no path of a home
-    is in it)."""
-    if worker_id == "master":
-        return dbt_parse(dict(os.environ))
-    import fcntl
-
-    shared = tmp_path_factory.getbasetemp().parent
-    with (shared / "dbt_parse.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        mark = shared / "dbt_parsed"
-        if mark.exists():
-            return Path(mark.read_text(encoding="utf-8"))
+    """``dbt parse`` once per test session: Dagster loads the dbt assets from its manifest. The
+    first worker parses, the others read the manifest it wrote (the same for every home: no path
+    of a home is in it)."""
+    with once_per_session(tmp_path_factory, worker_id, "dbt_parse") as shared:
+        if is_done(shared):
+            return Path((shared / "done").read_text(encoding="utf-8"))
         manifest = dbt_parse(dict(os.environ))
-        mark.write_text(str(manifest), encoding="utf-8")
+        mark_done(shared, str(manifest))
         return manifest
 
 
-@pytest.fixture(scope="session")
-def pipeline_run(lastmile_home: Settings, sample_landing: Path, dbt_manifest: Path) -> PipelineRun:
-    """Every asset and check materialised in-process, as `make demo` does."""
-    from pipelines.definitions import defs
-    from pipelines.jobs import refresh_job
+@dataclass(frozen=True)
+class RunSummary:
+    """What the tests read of the job's result: it is built by one worker and read by all."""
 
-    job = defs().resolve_job_def(refresh_job.name)
-    result = job.execute_in_process(raise_on_error=False)
-    return PipelineRun(settings=lastmile_home, result=result)
+    success: bool
+    step_failures: list[str]  # "step: message"
+    checks: list[dict]  # {"asset": …, "check": …, "passed": …} per asset-check evaluation
+
+    @classmethod
+    def of(cls, result) -> "RunSummary":
+        import dagster as dg
+
+        events = result.all_events
+        return cls(
+            success=result.success,
+            step_failures=[
+                f"{e.step_key}: "
+                f"{e.event_specific_data.error.message if e.event_specific_data else ''}"
+                for e in events
+                if e.event_type == dg.DagsterEventType.STEP_FAILURE
+            ],
+            checks=[
+                {"asset": c.asset_key.to_user_string(), "check": c.check_name, "passed": c.passed}
+                for c in (
+                    e.event_specific_data
+                    for e in events
+                    if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+                )
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    settings: Settings
+    result: RunSummary
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(
+    lastmile_home: Settings, sample_landing: Path, dbt_manifest: Path, tmp_path_factory, worker_id
+) -> PipelineRun:
+    """Every asset and check materialised in-process, as `make demo` does: once per session,
+    its warehouse folder (build and served files, the published state) copied to each worker's
+    home, whose landing folder is the same copy of the sample."""
+    warehouse = lastmile_home.build_db.parent
+    with once_per_session(tmp_path_factory, worker_id, "pipeline_run") as shared:
+        if is_done(shared):
+            copy_tree(shared / "warehouse", warehouse)
+            summary = RunSummary(**json.loads((shared / "done").read_text(encoding="utf-8")))
+            return PipelineRun(settings=lastmile_home, result=summary)
+        from pipelines.definitions import defs
+        from pipelines.jobs import refresh_job
+
+        job = defs().resolve_job_def(refresh_job.name)
+        summary = RunSummary.of(job.execute_in_process(raise_on_error=False))
+        if shared is not None:
+            copy_tree(warehouse, shared / "warehouse")
+            mark_done(shared, json.dumps(asdict(summary)))
+        return PipelineRun(settings=lastmile_home, result=summary)
 
 
 @pytest.fixture(scope="session")
