@@ -637,47 +637,54 @@ def _check_dataset(matrix: Matrix, login: Login, table: str) -> list[str]:
     return problems
 
 
+def _chart_data_of_login(matrix: Matrix, login) -> list[str]:
+    """``test_chart_data_matrix`` for one login: its problems."""
+    base, problems = matrix.server.base_url, []
+    customer_table = matrix.customer_table
+    for table in sorted(matrix.datasets):
+        problems += _check_dataset(matrix, login, table)
+    forbidden = forbidden_for(login, matrix.customers)
+    answers = []
+    for result_type, (kind, source_id) in itertools.product(
+        RESULT_TYPES,
+        [
+            ("table", matrix.datasets[customer_table]),
+            ("query", matrix.query_id),
+            ("saved_query", matrix.saved_query_id),
+            ("dataset", matrix.datasets[customer_table]),
+            ("view", matrix.datasets[customer_table]),
+        ],
+    ):
+        columns = ["customer_id", "customer_name"] + (["marker"] if kind != "table" else [])
+        if kind != "table" and result_type == "timegrains":
+            columns = []
+        response = _chart_data(
+            login.session, base, {"id": source_id, "type": kind}, columns, result_type
+        )
+        where = f"{login.role} chart data {kind} {result_type}"
+        answers.append((where, response))
+        if response.status_code >= 500:
+            problems.append(f"{where}: {response.status_code} {response.text[:200]}")
+        sql_lab_source = kind in ("query", "saved_query")
+        if sql_lab_source and not login.owns_sql_lab_marker and response.status_code < 400:
+            problems.append(f"{where}: {response.status_code}, expected no access")
+        readable_table = kind == "table" and _may_read(matrix, login, customer_table)
+        if readable_table and response.status_code != 200:
+            problems.append(f"{where}: {response.status_code} {response.text[:200]}")
+    return problems + scan(answers, forbidden)
+
+
 def test_chart_data_matrix(matrix: Matrix) -> None:
     """POST /api/v1/chart/data: every login × every dataset × JSON/CSV/XLSX shows exactly the
     rows the login's coverage allows (row by row against the grants), or answers 401/403 for a
     dataset its role may not read; every result type on a customer dataset leaks nothing; an
-    SQL Lab query or saved query as the datasource is the analyst's alone."""
-    base, problems = matrix.server.base_url, []
-    customer_table = matrix.customer_table
-    for login in matrix.logins:
-        if not login.username:
-            continue  # nobody logged in: the walk below
-        for table in sorted(matrix.datasets):
-            problems += _check_dataset(matrix, login, table)
-        forbidden = forbidden_for(login, matrix.customers)
-        answers = []
-        for result_type, (kind, source_id) in itertools.product(
-            RESULT_TYPES,
-            [
-                ("table", matrix.datasets[customer_table]),
-                ("query", matrix.query_id),
-                ("saved_query", matrix.saved_query_id),
-                ("dataset", matrix.datasets[customer_table]),
-                ("view", matrix.datasets[customer_table]),
-            ],
-        ):
-            columns = ["customer_id", "customer_name"] + (["marker"] if kind != "table" else [])
-            if kind != "table" and result_type == "timegrains":
-                columns = []
-            response = _chart_data(
-                login.session, base, {"id": source_id, "type": kind}, columns, result_type
-            )
-            where = f"{login.role} chart data {kind} {result_type}"
-            answers.append((where, response))
-            if response.status_code >= 500:
-                problems.append(f"{where}: {response.status_code} {response.text[:200]}")
-            sql_lab_source = kind in ("query", "saved_query")
-            if sql_lab_source and not login.owns_sql_lab_marker and response.status_code < 400:
-                problems.append(f"{where}: {response.status_code}, expected no access")
-            readable_table = kind == "table" and _may_read(matrix, login, customer_table)
-            if readable_table and response.status_code != 200:
-                problems.append(f"{where}: {response.status_code} {response.text[:200]}")
-        problems += scan(answers, forbidden)
+    SQL Lab query or saved query as the datasource is the analyst's alone. The logins ask at
+    once, four at a time, as people do."""
+    base = matrix.server.base_url
+    logins = [login for login in matrix.logins if login.username]  # nobody: the walk below
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = pool.map(lambda login: _chart_data_of_login(matrix, login), logins)
+        problems = [problem for result in results for problem in result]
     # the owner reads their own query's rows through chart data
     response = _chart_data(
         matrix.analyst.session, base, {"id": matrix.query_id, "type": "query"}, ["marker"]
@@ -688,25 +695,32 @@ def test_chart_data_matrix(matrix: Matrix) -> None:
 
 def test_saved_charts_data(matrix: Matrix) -> None:
     """GET /api/v1/chart/<id>/data/ (a chart's saved query) for every chart and login: rows only
-    within coverage, 401/403 for a chart on a dataset the role may not read."""
-    base, problems = matrix.server.base_url, []
-    for login in matrix.logins:
-        forbidden, answers = forbidden_for(login, matrix.customers), []
-        for chart_id, table in matrix.charts.values():
-            for result_format in RESULT_FORMATS:
-                response = login.session.get(
-                    f"{base}/api/v1/chart/{chart_id}/data/",
-                    params={"format": result_format},
-                    timeout=120,
-                )
-                where = f"{login.role} chart {chart_id} ({table}) {result_format}"
-                answers.append((where, response))
-                if not _may_read(matrix, login, table) and response.status_code < 400:
-                    problems.append(f"{where}: {response.status_code}, expected no access")
-                elif _may_read(matrix, login, table) and response.status_code != 200:
-                    problems.append(f"{where}: {response.status_code} {response.text[:200]}")
-        problems += scan(answers, forbidden)
+    within coverage, 401/403 for a chart on a dataset the role may not read. The logins ask at
+    once, four at a time."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = pool.map(lambda login: _saved_charts_of_login(matrix, login), matrix.logins)
+        problems = [problem for result in results for problem in result]
     assert not problems, "\n".join(problems)
+
+
+def _saved_charts_of_login(matrix: Matrix, login) -> list[str]:
+    """``test_saved_charts_data`` for one login: its problems."""
+    base, problems = matrix.server.base_url, []
+    forbidden, answers = forbidden_for(login, matrix.customers), []
+    for chart_id, table in matrix.charts.values():
+        for result_format in RESULT_FORMATS:
+            response = login.session.get(
+                f"{base}/api/v1/chart/{chart_id}/data/",
+                params={"format": result_format},
+                timeout=120,
+            )
+            where = f"{login.role} chart {chart_id} ({table}) {result_format}"
+            answers.append((where, response))
+            if not _may_read(matrix, login, table) and response.status_code < 400:
+                problems.append(f"{where}: {response.status_code}, expected no access")
+            elif _may_read(matrix, login, table) and response.status_code != 200:
+                problems.append(f"{where}: {response.status_code} {response.text[:200]}")
+    return problems + scan(answers, forbidden)
 
 
 # --- drill to detail, legacy explore -------------------------------------------------------------
