@@ -4,12 +4,14 @@ a manager's Monday."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
 
 import yaml
 
+from pipelines.config import parse_yaml
 from tests.dashboards.helpers import DASHBOARDS_DIR, REPO_ROOT, Bundle
 
 MARTS_DIR = REPO_ROOT / "dbt_project" / "models" / "marts"
@@ -17,18 +19,22 @@ SERVE_DB_URI = "duckdb:///${LASTMILE_SERVE_DB}"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@functools.cache
+def _documented_mart_columns() -> dict[str, set[str]]:
+    """Every mart model's documented columns, from the marts' YAML files (read once)."""
+    columns: dict[str, set[str]] = {}
+    for properties in sorted(MARTS_DIR.rglob("*.yml")):
+        for entry in (parse_yaml(properties.read_text(encoding="utf-8")) or {}).get("models", []):
+            names = {column["name"] for column in entry.get("columns", [])}
+            columns.setdefault(entry["name"], set()).update(names)
+    return columns
+
+
 def _dbt_mart_columns(model: str) -> set[str] | None:
     """Columns documented for a mart model, or None when no marts/**/<model>.sql exists."""
     if not list(MARTS_DIR.rglob(f"{model}.sql")):
         return None
-    columns: set[str] = set()
-    for properties in MARTS_DIR.rglob("*.yml"):
-        for entry in (yaml.safe_load(properties.read_text(encoding="utf-8")) or {}).get(
-            "models", []
-        ):
-            if entry.get("name") == model:
-                columns |= {column["name"] for column in entry.get("columns", [])}
-    return columns
+    return _documented_mart_columns().get(model, set())
 
 
 def test_bundle_is_an_assets_bundle(bundle: Bundle) -> None:
