@@ -96,7 +96,8 @@ def _log_in(page: Page, server: SupersetServer, login: tuple[str, str]) -> None:
     page.fill("#username", login[0])
     page.fill("#password", login[1])
     page.press("#password", "Enter")
-    page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
+    # generous: the suite's first login follows the server's start, beside Spark on two cores
+    page.wait_for_url(lambda url: "/login" not in url, timeout=120_000)
 
 
 def _titles_missing(page: Page, titles: list[str], timeout_ms: int = 15_000) -> list[str]:
