@@ -637,6 +637,13 @@ def _check_dataset(matrix: Matrix, login: Login, table: str) -> list[str]:
     return problems
 
 
+def per_login(check, logins: list) -> list[str]:
+    """The problems ``check`` finds for each login, the logins asking at once, four at a time
+    (as people do), in the logins' order."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return [problem for problems in pool.map(check, logins) for problem in problems]
+
+
 def _chart_data_of_login(matrix: Matrix, login) -> list[str]:
     """``test_chart_data_matrix`` for one login: its problems."""
     base, problems = matrix.server.base_url, []
@@ -682,9 +689,7 @@ def test_chart_data_matrix(matrix: Matrix) -> None:
     once, four at a time, as people do."""
     base = matrix.server.base_url
     logins = [login for login in matrix.logins if login.username]  # nobody: the walk below
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = pool.map(lambda login: _chart_data_of_login(matrix, login), logins)
-        problems = [problem for result in results for problem in result]
+    problems = per_login(lambda login: _chart_data_of_login(matrix, login), logins)
     # the owner reads their own query's rows through chart data
     response = _chart_data(
         matrix.analyst.session, base, {"id": matrix.query_id, "type": "query"}, ["marker"]
@@ -697,9 +702,7 @@ def test_saved_charts_data(matrix: Matrix) -> None:
     """GET /api/v1/chart/<id>/data/ (a chart's saved query) for every chart and login: rows only
     within coverage, 401/403 for a chart on a dataset the role may not read. The logins ask at
     once, four at a time."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = pool.map(lambda login: _saved_charts_of_login(matrix, login), matrix.logins)
-        problems = [problem for result in results for problem in result]
+    problems = per_login(lambda login: _saved_charts_of_login(matrix, login), matrix.logins)
     assert not problems, "\n".join(problems)
 
 
@@ -937,9 +940,7 @@ def test_walked_routes_leak_nothing(matrix: Matrix) -> None:
     routes = {
         route: kind for route, kind in load_inventory().items() if not kind.startswith("data:")
     }
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = pool.map(lambda login: _walk_login(matrix, login, routes), matrix.logins)
-        problems = [problem for result in results for problem in result]
+    problems = per_login(lambda login: _walk_login(matrix, login, routes), matrix.logins)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
 
 
