@@ -1,10 +1,12 @@
-"""Corrections to Superset 6.1's Chinese (zh) translation of what a board shows.
+"""Corrections to Superset 6.1's Chinese (zh) translation of what a board and the login page show.
 
 Superset's zh pack translates the table chart's row count as "异常" (exception: "187 异常" in the
-search box), its page-size selector as "显示指标 … 序列" and "选择标签", and "Display all" as
-"显示名称". The frontend fetches the pack from ``/superset/language_pack/zh/``; ``install`` wraps
-that view (after Superset's own access check) so it answers the pack with the entries below
-replaced, and seeds the server-side cache of packs with the same corrected pack.
+search box), its page-size selector as "显示指标 … 序列" and "选择标签", "Display all" as
+"显示名称", and titles the login page "Not In" (for "Sign in"). The frontend fetches the pack from
+``/superset/language_pack/zh/``; ``install`` wraps that view so it answers the pack with the
+entries below replaced — to every browser, the login page's included (Superset refused it to a
+browser not logged in, so its login page drew in English) — and seeds the server-side cache of
+packs with the same corrected pack.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ CORRECTIONS: dict[str, list[str]] = {
     "Display all": ["全部显示"],
     "Main": ["主值"],
     "Search by": ["搜索列"],
+    # the login page (the pack has "Not In" for its title, a tag prompt for its username hint)
+    "Sign in": ["登录"],
+    "Enter your login and password below:": ["请输入用户名和密码："],
+    "Please enter your username": ["请输入用户名"],
+    "Please enter your password": ["请输入密码"],
+    "Register": ["注册"],
 }
 
 
@@ -66,10 +74,11 @@ def install(app: Any) -> None:
     view = app.view_functions[endpoint]
 
     def language_pack(*args: Any, **kwargs: Any) -> Any:
-        response = view(*args, **kwargs)  # Superset's own checks (access, language code)
+        # the zh pack to everyone, the login page included (Superset's public translation
+        # text, no data); any other language through Superset's own view and checks
         lang = kwargs.get("lang", args[0] if args else None)
-        if lang != LOCALE or getattr(response, "status_code", 200) != 200:
-            return response
-        return Response(body, mimetype="application/json")
+        if lang == LOCALE:
+            return Response(body, mimetype="application/json")
+        return view(*args, **kwargs)
 
     app.view_functions[endpoint] = language_pack

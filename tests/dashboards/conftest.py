@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.dashboards.helpers import Bundle, SupersetServer, load_bundle
-from tooling.bench.superset import SUPERSET_PYTHON, bootstrap, log_tail, start_server
+from tooling.bench.superset import SUPERSET_PYTHON, bootstrap, log_tail, role_login, start_server
 
 SERVER_LOG = pytest.StashKey[Path]()
 # the test server's query limits: short enough to wait for, far above any board's query
@@ -61,6 +61,13 @@ def superset_server(
         )
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def manager_login(superset_server: SupersetServer) -> tuple[str, str]:
+    """(login, password) of the roster's active sales director (role Lastmile Manager)."""
+    username = role_login(superset_server.served_db, "Lastmile Manager")
+    return username, superset_server.user_password(username)
 
 
 @pytest.hookimpl(hookwrapper=True)

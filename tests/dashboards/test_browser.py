@@ -29,6 +29,7 @@ from tooling.bench.superset import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DRAW_TIMEOUT_MS,
+    browser_log_in,
     role_login,
 )
 
@@ -84,20 +85,9 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def manager(superset_server: SupersetServer) -> tuple[str, str]:
-    """(login, password) of the roster's active sales director (role Lastmile Manager)."""
-    username = role_login(superset_server.served_db, "Lastmile Manager")
-    return username, superset_server.user_password(username)
-
-
 def _log_in(page: Page, server: SupersetServer, login: tuple[str, str]) -> None:
-    page.goto(f"{server.base_url}/login/")
-    page.fill("#username", login[0])
-    page.fill("#password", login[1])
-    page.press("#password", "Enter")
     # generous: the suite's first login follows the server's start, beside Spark on two cores
-    page.wait_for_url(lambda url: "/login" not in url, timeout=120_000)
+    browser_log_in(page, server.base_url, *login, timeout_ms=120_000)
 
 
 def _titles_missing(page: Page, titles: list[str], timeout_ms: int = 15_000) -> list[str]:
@@ -196,6 +186,27 @@ def _keep_screenshot(page: Page, png: bytes, slug: str) -> None:
         data_url = f"data:image/png;base64,{base64.b64encode(png).decode()}"
         small = page.evaluate(SHRINK_PNG_JS, [data_url, README_WIDTH])
         (folder / f"{slug}.png").write_bytes(base64.b64decode(small.split(",", 1)[1]))
+
+
+def test_the_login_page_speaks_chinese_and_lets_the_director_in(
+    browser: Browser, superset_server: SupersetServer, manager_login: tuple[str, str]
+) -> None:
+    """The first page a manager meets: titled 登录 with Chinese prompts (not Superset's English,
+    which it drew when its language pack was refused to a browser not logged in, nor the zh
+    pack's "Not In"); the right password then leaves it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{superset_server.base_url}/login/")
+        page.wait_for_selector("#username")
+        missing = _titles_missing(page, ["登录", "请输入用户名和密码", "用户名", "密码"])
+        text = page.inner_text("body")
+        assert not missing, f"the login page lacks {missing}: {text[:300]!r}"
+        for english in ("Not In", "Sign in", "Enter your login", "Username", "Password"):
+            assert english not in text, f"{english!r} on the login page: {text[:300]!r}"
+        _log_in(page, superset_server, manager_login)
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("role", BROWSER_ROLES)
@@ -305,14 +316,14 @@ def _cell(page: Page, chart: str, text: str):
 
 @contextmanager
 def _drill_board(
-    browser: Browser, server: SupersetServer, bundle: Bundle, manager: tuple[str, str]
+    browser: Browser, server: SupersetServer, bundle: Bundle, manager_login: tuple[str, str]
 ) -> Iterator[tuple[Page, int]]:
     """业绩穿透 opened as the manager and drawn: yields the page and its number of charts."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
     page = context.new_page()
     try:
-        _log_in(page, server, manager)
+        _log_in(page, server, manager_login)
         page.goto(f"{server.base_url}/superset/dashboard/{DRILL_SLUG}/")
         drill = next(d for d in bundle.dashboards.values() if d.get("slug") == DRILL_SLUG)
         charts = len(bundle.chart_uuids(drill))
@@ -332,7 +343,10 @@ def _region_counts(page: Page) -> dict[str, int]:
 
 
 def test_drill_through_region_to_opportunity_to_communications(
-    browser: Browser, superset_server: SupersetServer, bundle: Bundle, manager: tuple[str, str]
+    browser: Browser,
+    superset_server: SupersetServer,
+    bundle: Bundle,
+    manager_login: tuple[str, str],
 ) -> None:
     served_db = superset_server.served_db
     # an opportunity whose communications mention objections (the whole path has rows), else
@@ -369,7 +383,7 @@ def test_drill_through_region_to_opportunity_to_communications(
     )[0][0]
     assert other_regions, "one region only: clicking it would filter nothing"
 
-    with _drill_board(browser, superset_server, bundle, manager) as (page, charts):
+    with _drill_board(browser, superset_server, bundle, manager_login) as (page, charts):
         assert len(set(_column(page, TOP_CHART, "区域名称") or [])) > 1, "starts unfiltered"
 
         # 1. a region: the top opportunities narrow to that region's, as in DuckDB
@@ -398,7 +412,10 @@ def test_drill_through_region_to_opportunity_to_communications(
 
 
 def test_drill_month_filter_narrows_region_revenue(
-    browser: Browser, superset_server: SupersetServer, bundle: Bundle, manager: tuple[str, str]
+    browser: Browser,
+    superset_server: SupersetServer,
+    bundle: Bundle,
+    manager_login: tuple[str, str],
 ) -> None:
     """Pick a month in 业绩穿透's 业绩月份 filter and apply it: the region ranking then counts only
     that month's won contracts, region by region as in DuckDB (a month that leaves some region
@@ -417,7 +434,7 @@ def test_drill_month_filter_narrows_region_revenue(
     month = next((m for m in busiest if by_month[m] != totals), None)
     assert month is not None, "every month has the whole year's counts: nothing to filter"
 
-    with _drill_board(browser, superset_server, bundle, manager) as (page, _):
+    with _drill_board(browser, superset_server, bundle, manager_login) as (page, _):
         assert _region_counts(page) == totals
 
         # the filter bar: open 业绩月份 (the dashboard's only native filter), choose the month,
@@ -440,7 +457,7 @@ def test_the_data_quality_board_draws_the_audit_for_the_director(
     browser: Browser,
     superset_server: SupersetServer,
     bundle: Bundle,
-    manager: tuple[str, str],
+    manager_login: tuple[str, str],
     pipeline_run,
 ) -> None:
     """数据质量 as the sales director: every chart drawn with rows, and the tables say as many
@@ -452,7 +469,7 @@ def test_the_data_quality_board_draws_the_audit_for_the_director(
     context = browser.new_context(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
     page = context.new_page()
     try:
-        _log_in(page, superset_server, manager)
+        _log_in(page, superset_server, manager_login)
         page.goto(f"{superset_server.base_url}/superset/dashboard/data-quality/")
         _wait_until_drawn(page, len(bundle.chart_uuids(board)))
         page.wait_for_timeout(1000)

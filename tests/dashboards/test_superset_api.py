@@ -213,6 +213,56 @@ def test_login_uses_the_generated_admin_not_a_default(superset_server: SupersetS
     assert superset_server.login(password="wrong-password").status_code == 401
 
 
+def test_the_event_log_beacon_cannot_undo_a_login_or_a_logout(
+    superset_server: SupersetServer, manager_login: tuple[str, str]
+) -> None:
+    """The frontend flushes its event log (POST /superset/log/) by a beacon as a page is left,
+    carrying the session cookie of that moment: at a login's submit the anonymous one, at a
+    logout the logged-in one. Its answer must not set a cookie, or, arriving after the login's
+    (logout's), it puts the old session back; an anonymous one is answered at once, with no
+    redirect to a login page (whose answer would set that cookie too)."""
+    base = superset_server.base_url
+    anonymous = requests.Session()
+    anonymous.get(f"{base}/login/", timeout=30)
+    beacon = anonymous.post(
+        f"{base}/superset/log/?explode=events",
+        data={"events": "[]"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert beacon.status_code == 204, (beacon.status_code, beacon.headers.get("location"))
+    assert "set-cookie" not in beacon.headers, beacon.headers["set-cookie"]
+
+    logged_in = superset_server.browser_session(*manager_login)
+    beacon = logged_in.post(
+        f"{base}/superset/log/?explode=events",
+        data={"events": json.dumps([{"event_name": "spa_navigation", "path": "/"}])},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert beacon.status_code == 200 and "set-cookie" not in beacon.headers, beacon.headers
+    # the session it was sent with still opens a page (the login page is what a lost one shows)
+    welcome = logged_in.get(f"{base}/superset/welcome/", allow_redirects=False, timeout=30)
+    assert welcome.status_code == 200, welcome.headers.get("location")
+
+
+def test_the_login_page_gets_the_chinese_language_pack(superset_server: SupersetServer) -> None:
+    """A browser not logged in yet gets the zh pack (with Lastmile's corrections), so the login
+    page is drawn in Chinese; other languages still go through Superset's own view and checks."""
+    anonymous = requests.Session()
+    pack = anonymous.get(
+        f"{superset_server.base_url}/superset/language_pack/zh/", allow_redirects=False, timeout=30
+    )
+    assert pack.status_code == 200, pack.headers.get("location")
+    messages = pack.json()["locale_data"]["superset"]
+    assert messages["%s record"] == ["共 %s 条"]
+    assert messages["Username:"] and messages["Username:"] != ["Username:"]
+    other = anonymous.get(
+        f"{superset_server.base_url}/superset/language_pack/fr/", allow_redirects=False, timeout=30
+    )
+    assert other.status_code in (302, 401, 403), other.status_code
+
+
 def test_dashboards_show_the_bundle_charts(
     api: requests.Session, superset_server: SupersetServer, bundle: Bundle
 ) -> None:

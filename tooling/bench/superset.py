@@ -421,6 +421,22 @@ def role_login(serve_db: Path, role: str, security_file: Path = SECURITY_FILE) -
         return max(people, key=lambda person: (reach(person), person))
 
 
+def browser_log_in(page, base_url: str, username: str, password: str, timeout_ms: int) -> None:
+    """Log in through Superset's login form, as a person does; wait until the browser has left
+    the login page, or raise naming where it stayed and what the page said."""
+    page.goto(f"{base_url}/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+    try:
+        page.wait_for_url(lambda url: "/login" not in url, timeout=timeout_ms)
+    except Exception as exc:  # playwright's TimeoutError; the page's own words say why
+        raise RuntimeError(
+            f"{username} still on {page.url} after {timeout_ms} ms: "
+            f"{page.inner_text('body')[:300]!r}"
+        ) from exc
+
+
 def _wait_drawn(page, expected: int) -> float:
     """Poll until all ``expected`` charts are drawn; the page clock (ms since navigation start)
     at which that was first seen."""
@@ -467,11 +483,7 @@ def _draw_as(browser, server: Server, boards, login, repeats: int) -> list[dict[
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     try:
         page = context.new_page()
-        page.goto(f"{server.base_url}/login/")
-        page.fill("#username", login[0])
-        page.fill("#password", login[1])
-        page.press("#password", "Enter")
-        page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+        browser_log_in(page, server.base_url, login[0], login[1], timeout_ms=60_000)
         for board in boards:
             url = f"{server.base_url}/superset/dashboard/{board.slug}/"
             draws = []
