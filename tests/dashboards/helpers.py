@@ -10,7 +10,7 @@ from typing import Any
 import requests
 import yaml
 
-from dashboards.warm import bearer_session
+from dashboards.warm import bearer_session, http_session
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS_DIR = REPO_ROOT / "dashboards"
@@ -91,7 +91,7 @@ class SupersetServer:
         calls (drill-to-detail's /datasource/samples) take the session cookie, not a JWT."""
         import re
 
-        session = requests.Session()
+        session = http_session()
         html = session.get(f"{self.base_url}/login/", timeout=30).text
         match = re.search(r'csrf_token[^>]*value="([^"]+)"', html)
         assert match, "no CSRF token on the login page"

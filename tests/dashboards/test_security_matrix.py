@@ -31,6 +31,7 @@ import pytest
 import requests
 import yaml
 
+from dashboards.warm import http_session
 from tests.dashboards.helpers import DASHBOARDS_DIR, Bundle, SupersetServer, query_served_db
 from tests.dashboards.security_matrix import (
     NO_ACCESS,
@@ -297,7 +298,7 @@ def build_matrix(superset_server: SupersetServer, bundle: Bundle) -> Matrix:
             "Lastmile Analyst",
             squads=None,
         ),
-        Login("nobody logged in", "", requests.Session(), frozenset(), frozenset(), ""),
+        Login("nobody logged in", "", http_session(), frozenset(), frozenset(), ""),
     ]
     rep, lead_login = logins[0], logins[2]
     assert customer in rep.customers and customer not in logins[1].customers
