@@ -113,6 +113,17 @@ def test_what_managers_read_is_chinese(bundle: Bundle) -> None:
             assert CJK.search(item.get("verbose_name") or ""), f"{bundle.files[uuid]}: {name}"
 
 
+def test_libyaml_reads_every_bundle_file_as_the_python_loader_does() -> None:
+    """dashboards/bootstrap.py hands Superset's import libyaml's safe loader: every bundle file
+    must come out the same as from PyYAML's pure-Python safe loader, which Superset uses."""
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: the bootstrap falls back to Python"
+    files = sorted((DASHBOARDS_DIR / "bundle").rglob("*.yaml"))
+    assert len(files) > 50
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.safe_load(text), path
+
+
 def test_bundle_files_are_named_by_content(bundle: Bundle) -> None:
     """Stable names: charts carry their UUID, nothing carries an installation's id."""
     for uuid, chart in bundle.charts.items():
