@@ -257,11 +257,13 @@ def engine_macro_unit_tests(manifest: dict) -> dict[str, str]:
         test["name"]: used_by.get(test["model"], set()) for test in manifest["unit_tests"].values()
     }
     chosen: dict[str, str] = {}
-    while True:
+    while meets:
         best = min(meets, key=lambda name: (-len(meets[name] - chosen.keys()), name))
-        if not meets[best] - chosen.keys():
-            return chosen
-        chosen.update(dict.fromkeys(meets[best] - chosen.keys(), best))
+        new = meets[best] - chosen.keys()
+        if not new:
+            break
+        chosen.update(dict.fromkeys(new, best))
+    return chosen
 
 
 def test_every_engine_specific_macro_passes_a_dbt_unit_test_on_spark(both_engines):

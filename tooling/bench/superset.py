@@ -424,13 +424,15 @@ def role_login(serve_db: Path, role: str, security_file: Path = SECURITY_FILE) -
 def browser_log_in(page, base_url: str, username: str, password: str, timeout_ms: int) -> None:
     """Log in through Superset's login form, as a person does; wait until the browser has left
     the login page, or raise naming where it stayed and what the page said."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(f"{base_url}/login/")
     page.fill("#username", username)
     page.fill("#password", password)
     page.press("#password", "Enter")
     try:
         page.wait_for_url(lambda url: "/login" not in url, timeout=timeout_ms)
-    except Exception as exc:  # playwright's TimeoutError; the page's own words say why
+    except PlaywrightTimeout as exc:  # the page's own words say why
         raise RuntimeError(
             f"{username} still on {page.url} after {timeout_ms} ms: "
             f"{page.inner_text('body')[:300]!r}"
