@@ -84,11 +84,36 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
+def without_dbt_tests(job: dg.JobDefinition, selection: list[dg.AssetKey] | None):
+    """``job`` (its assets ``selection``, default all) without the Dagster checks of the dbt
+    assets, dbt's data tests: dagster-dbt then names the models to build and runs no data test
+    (``DBT_INDIRECT_SELECTION=empty``); every other check (GX, freshness) still runs."""
+    from pipelines.jobs import DBT_ASSETS_NAME
+
+    graph = job.asset_layer.asset_graph
+    dbt_checks = {
+        key
+        for assets_def in graph.assets_defs
+        if assets_def.is_executable and assets_def.node_def.name == DBT_ASSETS_NAME
+        for key in assets_def.check_keys
+    }
+    return job.get_subset(
+        asset_selection=set(selection or graph.executable_asset_keys),
+        asset_check_selection=graph.asset_check_keys - dbt_checks,
+    )
+
+
 def run_refresh(
-    full_refresh: bool = False, evaluation_date: date | None = None, plan: RunPlan | None = None
+    full_refresh: bool = False,
+    evaluation_date: date | None = None,
+    plan: RunPlan | None = None,
+    *,
+    dbt_tests: bool = True,
 ) -> dg.ExecuteInProcessResult:
     """One run evaluating ``evaluation_date`` (default: LASTMILE_AS_OF, else today in
-    Asia/Shanghai) of the assets ``plan`` selects (default: every asset)."""
+    Asia/Shanghai) of the assets ``plan`` selects (default: every asset); with ``dbt_tests``
+    false, without dbt's data tests (:func:`without_dbt_tests`; not offered on the command
+    line: the tests use it where a run's data tests are proven elsewhere)."""
     import dagster as dg
 
     from pipelines.definitions import defs
@@ -98,6 +123,8 @@ def run_refresh(
     definitions = defs()
     job = definitions.resolve_job_def((full_rebuild_job if full_refresh else refresh_job).name)
     selection = selected_assets(definitions.resolve_asset_graph(), plan) if plan else None
+    if not dbt_tests:
+        job, selection = without_dbt_tests(job, selection), None
     tags = {**(plan_tags(plan) if plan else {}), **evaluation_tags(evaluation_date)}
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
