@@ -27,9 +27,9 @@ from pipelines.config import REPO_ROOT, Settings, load_settings
 from tooling.bench.pipeline import dbt_parse
 
 # Modules that run the whole pipeline again (killed runs, the daemon, other storage, every rule's
-# range edges, replays) or all of dbt, or large parts of it (a rule changed in one file): `make
-# test` runs them, `make test-fast` (-m "not slow") leaves them out together with the Superset and
-# browser tests.
+# range edges, replays, the hand-made company) or all of dbt, or large parts of it (a rule changed
+# in one file): `make test` runs them, `make test-fast` (-m "not slow") leaves them out together
+# with the Superset and browser tests.
 SLOW_MODULES = {
     "tests/pipelines/test_sensor_latency.py",
     "tests/pipelines/test_robustness.py",
@@ -42,6 +42,7 @@ SLOW_MODULES = {
     "tests/handmade/test_rule_edges.py",
     "tests/handmade/test_one_file_rule_change.py",
     "tests/handmade/test_backfill.py",
+    "tests/handmade/test_handmade_company.py",
 }
 
 
@@ -70,14 +71,21 @@ def worker_group(nodeid: str) -> str:
     return folder_group(module) or module
 
 
-def schedule_rank(module: str) -> int:
+def schedule_rank(module: str, on_session_run: set[str] = frozenset()) -> int:
     """Where a module's unit of work goes in the queue: the folder groups in their order, then
-    the slow modules, then the rest."""
+    the slow modules, then the rest: first one module needing the session's pipeline run (its
+    worker makes the run), then the modules not needing it (the other worker's work meanwhile),
+    then the other modules needing it."""
     groups = list(WORKER_GROUPS.values())
     group = folder_group(module)
     if group is not None:
         return groups.index(group)
-    return len(groups) + (0 if module in SLOW_MODULES else 1)
+    if module in SLOW_MODULES:
+        return len(groups)
+    rest = sorted(m for m in on_session_run if folder_group(m) is None and m not in SLOW_MODULES)
+    if rest and module == rest[0]:
+        return len(groups) + 1
+    return len(groups) + (3 if module in on_session_run else 2)
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -103,11 +111,14 @@ def module_path(item: pytest.Item) -> str:
 
 
 def pytest_collection_modifyitems(config, items):
+    on_session_run = set()  # modules with a test needing the session's pipeline run
     for item in items:
         if module_path(item) in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+        if "pipeline_run" in getattr(item, "fixturenames", ()):
+            on_session_run.add(module_path(item))
     # a stable sort: each module's tests keep their order
-    items.sort(key=lambda item: schedule_rank(module_path(item)))
+    items.sort(key=lambda item: schedule_rank(module_path(item), on_session_run))
 
 
 SAMPLE_LAST_DAY = "2026-10-31"

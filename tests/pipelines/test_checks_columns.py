@@ -1,15 +1,25 @@
 """A GX suite reads only the columns its expectations name (raw tables carry wide free text)."""
 
 import duckdb
-import great_expectations as gx
-from great_expectations.expectations.row_conditions import Column, PassThroughCondition
+import pytest
 
 import pipelines.checks as checks
 import quality.suites.raw_crm_sales_logs as sales_logs_suite
 from pipelines.resources import Warehouse
 
 
-def test_expectation_columns_lists_every_named_column_once():
+@pytest.fixture(scope="module")
+def gx():
+    """Great Expectations, imported when a test of this module runs (~7 s: not at collection, in
+    every worker, for every test session)."""
+    import great_expectations
+
+    return great_expectations
+
+
+def test_expectation_columns_lists_every_named_column_once(gx):
+    from great_expectations.expectations.row_conditions import PassThroughCondition
+
     expectations = [
         gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="a"),
@@ -24,7 +34,9 @@ def test_expectation_columns_lists_every_named_column_once():
     assert checks.expectation_columns([*expectations, free_text]) is None  # every column
 
 
-def test_the_columns_of_a_column_condition_are_read_too():
+def test_the_columns_of_a_column_condition_are_read_too(gx):
+    from great_expectations.expectations.row_conditions import Column, PassThroughCondition
+
     both = (Column("d") == "x") & Column("e").is_in([1, 2])
     conditional = gx.expectations.ExpectColumnValuesToBeNull(column="a", row_condition=both)
     assert checks.expectation_columns([conditional]) == ["a", "d", "e"]
