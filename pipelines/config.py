@@ -13,6 +13,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# dbt's saved parse of the project, in a target folder (and beside each build file)
+PARTIAL_PARSE = "partial_parse.msgpack"
 CONTRACT_PATH = Path(__file__).resolve().parent / "ingest" / "contract.yaml"
 # every setting and the environment variable it is read from (the ``Warehouse`` resource's config
 # fields, bound to these variables with ``dg.EnvVar`` in definitions.py, carry the same names)

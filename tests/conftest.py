@@ -71,19 +71,20 @@ def worker_group(nodeid: str) -> str:
     return folder_group(module) or module
 
 
-def schedule_rank(module: str, on_session_run: set[str] = frozenset()) -> int:
+def schedule_rank(
+    module: str, on_session_run: set[str] = frozenset(), first: str | None = None
+) -> int:
     """Where a module's unit of work goes in the queue: the folder groups in their order, then
-    the slow modules, then the rest: first one module needing the session's pipeline run (its
-    worker makes the run), then the modules not needing it (the other worker's work meanwhile),
-    then the other modules needing it."""
+    the slow modules, then the rest: first the module ``first`` (needing the session's pipeline
+    run: its worker makes the run), then the modules not needing the run (the other worker's work
+    meanwhile), then the others of ``on_session_run``."""
     groups = list(WORKER_GROUPS.values())
     group = folder_group(module)
     if group is not None:
         return groups.index(group)
     if module in SLOW_MODULES:
         return len(groups)
-    rest = sorted(m for m in on_session_run if folder_group(m) is None and m not in SLOW_MODULES)
-    if rest and module == rest[0]:
+    if module == first:
         return len(groups) + 1
     return len(groups) + (3 if module in on_session_run else 2)
 
@@ -117,8 +118,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if "pipeline_run" in getattr(item, "fixturenames", ()):
             on_session_run.add(module_path(item))
+    first = min(
+        (m for m in on_session_run if folder_group(m) is None and m not in SLOW_MODULES),
+        default=None,
+    )
     # a stable sort: each module's tests keep their order
-    items.sort(key=lambda item: schedule_rank(module_path(item), on_session_run))
+    items.sort(key=lambda item: schedule_rank(module_path(item), on_session_run, first))
 
 
 SAMPLE_LAST_DAY = "2026-10-31"

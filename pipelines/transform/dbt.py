@@ -41,7 +41,7 @@ from dagster_dbt import (
 from packaging.version import Version
 
 from pipelines.changes import DEFINITION_PATHS, definitions_fingerprint  # noqa: F401
-from pipelines.config import DBT_PROJECT_DIR, Settings
+from pipelines.config import DBT_PROJECT_DIR, PARTIAL_PARSE, Settings
 from pipelines.engines import relations_read_after_build
 from pipelines.evaluation import ENV_VAR as EVALUATION_ENV_VAR
 from pipelines.evaluation import EVALUATION_TAG, evaluation_date_of_run, evaluation_tags
@@ -156,9 +156,6 @@ def record_full_rebuild(settings: Settings, fingerprint: str) -> None:
         "full_rebuild_at": datetime.now(UTC).isoformat(),
     }
     build_state_path(settings).write_text(json.dumps(state, indent=2), encoding="utf-8")
-
-
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def partial_parse_path(settings: Settings) -> Path:

@@ -24,14 +24,14 @@ def dbt(*args: str, build_db: Path, target_path: Path) -> str:
     )
 
 
-def unit_test_statuses(target_path: Path) -> dict[str, str]:
-    """unique_id → status of every unit test the dbt invocation writing ``target_path`` ran (its
-    run hooks and other nodes aside)."""
+def dbt_test_statuses(target_path: Path) -> dict[str, str]:
+    """unique_id → status of every unit and data test the dbt invocation writing
+    ``target_path`` ran (its run hooks and other nodes aside)."""
     results = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))
     return {
         result["unique_id"]: result["status"]
         for result in results["results"]
-        if result["unique_id"].startswith("unit_test.")
+        if result["unique_id"].startswith(("unit_test.", "test."))
     }
 
 
@@ -44,4 +44,4 @@ def test_every_dbt_unit_test_passes_on_the_ci_target(pipeline_run, tmp_path):
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
     # every unit test of the project ran (none was left out or skipped) and passed
     assert len(manifest["unit_tests"]) >= 40
-    assert unit_test_statuses(tmp_path / "target") == dict.fromkeys(manifest["unit_tests"], "pass")
+    assert dbt_test_statuses(tmp_path / "target") == dict.fromkeys(manifest["unit_tests"], "pass")

@@ -29,10 +29,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import DBT_PROJECT_DIR, load_settings
+from pipelines.config import DBT_PROJECT_DIR, PARTIAL_PARSE, load_settings
 from pipelines.engines import SparkWarehouse
-from pipelines.transform.dbt import PARTIAL_PARSE, partial_parse_path
+from pipelines.transform.dbt import partial_parse_path
 from tests.conftest import run
+from tests.dbt.test_dbt_build import dbt_test_statuses
 from tooling.bench.pipeline import dbt_parse
 
 pytest.importorskip("pyspark", reason="make spark-setup installs pyspark and dbt-spark")
@@ -325,11 +326,9 @@ def test_every_engine_specific_macro_and_every_kind_of_data_test_passes_on_spark
     args = ["test", "--select", " ".join(selected), "--target", "spark", "--profiles-dir", "."]
     output = run([dbt, *args, "--target-path", str(results)], env, cwd=DBT_PROJECT_DIR)
     # every chosen test ran and passed (none erred, none was skipped, none warned)
-    statuses = json.loads((results / "run_results.json").read_text(encoding="utf-8"))["results"]
-    # unit_test.<project>.<model>.<name>, test.<project>.<name>.<hash>
-    ran = {
-        uid.split(".")[-1 if uid.startswith("unit_test.") else 2]: result["status"]
-        for result in statuses
-        if (uid := result["unique_id"]).startswith(("unit_test.", "test."))
-    }
-    assert ran == dict.fromkeys(selected, "pass"), output[-3000:]
+    expected = [
+        unique_id
+        for unique_id, node in [*manifest["unit_tests"].items(), *manifest["nodes"].items()]
+        if node["resource_type"] in ("unit_test", "test") and node["name"] in selected
+    ]
+    assert dbt_test_statuses(results) == dict.fromkeys(expected, "pass"), output[-3000:]

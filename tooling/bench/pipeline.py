@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.config import CONTRACT_PATH, DBT_PROJECT_DIR, REPO_ROOT
+from pipelines.config import CONTRACT_PATH, DBT_PROJECT_DIR, PARTIAL_PARSE, REPO_ROOT
 from tooling.bench.procmon import MB, Watched, run_watched
 
 PYTHON = Path(sys.executable)
@@ -28,7 +28,6 @@ PHASES = ("ingestion", "extract", "dbt", "checks", "publish", "outbox", "other s
 DBT_STEP = "lastmile_dbt"
 PUBLISH_STEP = "serving__lastmile_duckdb"
 FULL_REBUILD_MESSAGE = "full rebuild of the incremental facts"
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 @dataclass(frozen=True)
